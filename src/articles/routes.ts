@@ -1,0 +1,264 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { assertScope, isEditor, requireScope } from '../http/auth.js'
+import type { FeatureOptions } from '../http/context.js'
+import { cachePublic } from '../http/context.js'
+import { notFound } from '../http/errors.js'
+import { setNextLink } from '../http/pagination.js'
+import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import { RELATED_FORMULA, relatedTo } from './related.js'
+import {
+  Article,
+  ArticleCreate,
+  ArticleListQuery,
+  ArticleParams,
+  ArticlePatch,
+  ArticleSummary,
+  PublishRequest,
+  RelatedQuery,
+  RelatedResponse,
+} from './schemas.js'
+import { etagOf, listArticles, lookupArticle, toArticle } from './store.js'
+import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateArticle } from './writes.js'
+
+const tags = ['articles']
+const Moved = { description: 'The slug is an old one: `Location` has the current URL.', type: 'null' }
+const IfMatch = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ description: 'The ETag from the last read; a stale one is a 412 and changes nothing.' }),
+  ),
+})
+const WithETag = {
+  headers: { etag: { type: 'string', description: 'Send back as `If-Match` when updating.' } },
+}
+
+export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
+  app,
+  { db, config, clock },
+) => {
+  const viewer = (request: FastifyRequest) => ({
+    editor: isEditor(request),
+    now: clock(),
+    siteUrl: config.siteUrl,
+  })
+  /** Resolves `{article}` for a write: editors reach drafts, and old slugs still find the article. */
+  const articleForWrite = async (ref: string) => {
+    const found = await lookupArticle(db, ref, { editor: true, now: clock() })
+    if (found.kind === 'found') return found.row
+    if (found.kind === 'moved') {
+      const moved = await lookupArticle(db, found.slug, { editor: true, now: clock() })
+      if (moved.kind === 'found') return moved.row
+    }
+    throw notFound(`No article has the id or slug "${ref}".`)
+  }
+  const editorView = () => ({ editor: true, now: clock(), siteUrl: config.siteUrl })
+
+  app.get(
+    '/v1/articles',
+    {
+      schema: {
+        tags,
+        operationId: 'listArticles',
+        summary: 'List published articles, newest first',
+        description:
+          'Filters combine with AND. Pagination is keyset-based: follow `page.nextCursor` (or the `Link: rel="next"` header); articles published while you page never cause duplicates or gaps. `page.total` counts every match.',
+        querystring: ArticleListQuery,
+        response: {
+          200: Page(ref(ArticleSummary), 'ArticleList'),
+          ...problems(400, 401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      if ((request.query.status ?? 'published') !== 'published') assertScope(request, 'content:write')
+      const page = await listArticles(db, request.query, viewer(request))
+      setNextLink(request, reply, page.page.nextCursor)
+      cachePublic(request, reply)
+      return page
+    },
+  )
+
+  app.get(
+    '/v1/articles/:article',
+    {
+      schema: {
+        tags,
+        operationId: 'getArticle',
+        summary: 'One article with its body',
+        description: 'By id or current slug. An old slug answers 301 with the current URL in `Location`.',
+        params: ArticleParams,
+        response: { 200: { ...ref(Article), ...WithETag }, 301: Moved, ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const found = await lookupArticle(db, request.params.article, viewer(request))
+      if (found.kind === 'moved')
+        return reply.code(301).header('location', `/v1/articles/${found.slug}`).send()
+      if (found.kind === 'missing')
+        throw notFound(`No published article has the id or slug "${request.params.article}".`)
+      cachePublic(request, reply)
+      reply.header('etag', etagOf(found.row))
+      return toArticle(db, found.row, viewer(request))
+    },
+  )
+
+  app.get(
+    '/v1/articles/:article/related',
+    {
+      schema: {
+        tags,
+        operationId: 'listRelatedArticles',
+        summary: 'Related articles: curated first, then computed',
+        description: `Editors' curated related articles come first, in their order; computed ones fill the rest. ${RELATED_FORMULA}`,
+        params: ArticleParams,
+        querystring: RelatedQuery,
+        response: { 200: RelatedResponse, 301: Moved, ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const found = await lookupArticle(db, request.params.article, viewer(request))
+      if (found.kind === 'moved')
+        return reply.code(301).header('location', `/v1/articles/${found.slug}/related`).send()
+      if (found.kind === 'missing')
+        throw notFound(`No published article has the id or slug "${request.params.article}".`)
+      cachePublic(request, reply)
+      return { data: await relatedTo(db, found.row, viewer(request), request.query.limit ?? 6) }
+    },
+  )
+
+  const writeResponses = (success: number, description: string) => ({
+    [success]: { ...ref(Article), ...WithETag, description },
+    ...problems(400, 401, 403, 404, 409, 412, 413, 415),
+  })
+
+  app.post(
+    '/v1/articles',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'createArticle',
+        summary: 'Create an article (as a draft)',
+        description:
+          'Needs `content:write`. The slug is derived from the headline when absent (made unique); an explicit slug already in use is a 409. `html`, `text`, `wordCount` and `readingTimeMinutes` are derived.',
+        security: [{ bearerAuth: [] }],
+        body: ArticleCreate,
+        response: {
+          201: {
+            ...ref(Article),
+            headers: { ...WithETag.headers, location: { type: 'string' } },
+            description: 'Created.',
+          },
+          ...problems(400, 401, 403, 409, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const row = createArticle(db, request.body, clock())
+      reply.code(201).header('location', `/v1/articles/${row.id}`).header('etag', etagOf(row))
+      return toArticle(db, row, editorView())
+    },
+  )
+
+  app.patch(
+    '/v1/articles/:article',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'updateArticle',
+        summary: 'Change some fields of an article',
+        description:
+          'Needs `content:write`. Send `If-Match` with the ETag you read to avoid overwriting someone else’s change (412 when stale). Changing `slug` keeps the old one as a 301 redirect. Lists (`authors`, `topics`, `tags`, `relatedArticles`, `body.blocks`) are replaced whole.',
+        security: [{ bearerAuth: [] }],
+        params: ArticleParams,
+        headers: IfMatch,
+        body: ArticlePatch,
+        response: writeResponses(200, 'The updated article.'),
+      },
+    },
+    async (request, reply) => {
+      const current = await articleForWrite(request.params.article)
+      const row = updateArticle(db, current.id, request.body, request.headers['if-match'], clock())
+      reply.header('etag', etagOf(row))
+      return toArticle(db, row, editorView())
+    },
+  )
+
+  app.post(
+    '/v1/articles/:article/publish',
+    {
+      onRequest: requireScope('content:write'),
+      // The body is optional: no body means "publish now".
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+      schema: {
+        tags,
+        operationId: 'publishArticle',
+        summary: 'Publish now, or schedule for later',
+        description:
+          'Needs `content:write`. Without `publishAt` the article goes live now (one already live keeps its publication time). A future `publishAt` schedules it: it becomes visible by itself at that time, no job involved.',
+        security: [{ bearerAuth: [] }],
+        params: ArticleParams,
+        headers: IfMatch,
+        body: PublishRequest,
+        response: writeResponses(200, 'The article, published or scheduled.'),
+      },
+    },
+    async (request, reply) => {
+      const current = await articleForWrite(request.params.article)
+      const publishAt = request.body?.publishAt === undefined ? undefined : Date.parse(request.body.publishAt)
+      const row = publishArticle(db, current.id, publishAt, request.headers['if-match'], clock())
+      reply.header('etag', etagOf(row))
+      return toArticle(db, row, editorView())
+    },
+  )
+
+  app.post(
+    '/v1/articles/:article/unpublish',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'unpublishArticle',
+        summary: 'Take an article back to draft',
+        description: 'Needs `content:write`. The article disappears from every public read at once.',
+        security: [{ bearerAuth: [] }],
+        params: ArticleParams,
+        headers: IfMatch,
+        response: writeResponses(200, 'The article, now a draft.'),
+      },
+    },
+    async (request, reply) => {
+      const current = await articleForWrite(request.params.article)
+      const row = unpublishArticle(db, current.id, request.headers['if-match'], clock())
+      reply.header('etag', etagOf(row))
+      return toArticle(db, row, editorView())
+    },
+  )
+
+  app.delete(
+    '/v1/articles/:article',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'deleteArticle',
+        summary: 'Delete an article',
+        description:
+          'Needs `content:write`. Removes it from topics, collections and related lists; "Read more" blocks pointing at it stop rendering.',
+        security: [{ bearerAuth: [] }],
+        params: ArticleParams,
+        headers: IfMatch,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      const current = await articleForWrite(request.params.article)
+      deleteArticle(db, current.id, request.headers['if-match'])
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,319 @@
+/** TypeBox schemas of articles: the write shapes editors send and the read shapes clients get. */
+import { type Static, type TSchema, Type } from 'typebox'
+import {
+  HttpUrl,
+  Id,
+  Image,
+  Nullable,
+  PaginationQuery,
+  Ref,
+  ref,
+  Slug,
+  StringEnum,
+  Timestamp,
+} from '../http/schemas.js'
+
+const InlineHtml = (description: string) =>
+  Type.String({
+    maxLength: 20_000,
+    description: `${description} Inline HTML limited to \`a em strong b i sup sub br\`; \`a\` takes \`href\` (http, https, mailto or relative) and \`title\`. Other markup is a 400.`,
+  })
+
+const block = <T extends string, P extends Record<string, TSchema>>(
+  type: T,
+  description: string,
+  properties: P,
+) =>
+  Type.Object(
+    { type: Type.Literal(type), ...properties },
+    { additionalProperties: false, description, title: `${type[0]?.toUpperCase()}${type.slice(1)}Block` },
+  )
+
+const ShortText = (maxLength: number, description?: string) =>
+  Type.String({ maxLength, ...(description ? { description } : {}) })
+
+const common = {
+  paragraph: block('paragraph', 'A paragraph of prose.', { html: InlineHtml('The paragraph.') }),
+  heading: block('heading', 'A sub-heading.', {
+    level: Type.Union([Type.Literal(2), Type.Literal(3)]),
+    text: ShortText(300, 'Plain text.'),
+  }),
+  quote: block('quote', 'A quotation.', {
+    html: InlineHtml('The quoted words.'),
+    attribution: Type.Optional(ShortText(300, 'Who said it.')),
+  }),
+  image: block('image', 'An image with caption and credit.', {
+    url: HttpUrl,
+    alt: ShortText(500, 'Alternative text.'),
+    caption: Type.Optional(ShortText(1000)),
+    credit: Type.Optional(ShortText(300)),
+  }),
+  list: block('list', 'A bulleted or numbered list.', {
+    ordered: Type.Boolean(),
+    items: Type.Array(InlineHtml('One item.'), { minItems: 1, maxItems: 200 }),
+  }),
+  embed: block('embed', 'Third-party content shown by the client (a post, a video).', {
+    provider: ShortText(50, 'e.g. `youtube`, `x`, `facebook`.'),
+    url: HttpUrl,
+  }),
+  audio: block('audio', 'An audio file, for podcasts.', {
+    url: HttpUrl,
+    title: Type.Optional(ShortText(300)),
+    durationSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+  }),
+}
+
+const RelatedBlockInput = block('related', 'A "Read more" link to another article.', {
+  article: Ref,
+  label: Type.Optional(ShortText(100, 'Shown before the headline; default "Read more".')),
+})
+const FactTableBlockInput = block('factTable', 'A reference to a fact table.', { factTable: Slug })
+
+/** A discriminated union: Ajv picks the variant by `type`, so errors name the right fields. */
+const discriminated = <S>(variants: TSchema[], title: string) =>
+  Type.Unsafe<S>({
+    title,
+    type: 'object',
+    required: ['type'],
+    discriminator: { propertyName: 'type' },
+    oneOf: variants,
+  })
+
+const inputVariants = [...Object.values(common), RelatedBlockInput, FactTableBlockInput]
+export type BlockInput =
+  | Static<typeof RelatedBlockInput>
+  | Static<typeof FactTableBlockInput>
+  | Static<(typeof common)[keyof typeof common]>
+export const BlockInput = discriminated<BlockInput>(inputVariants, 'BlockInput')
+
+const LinkedArticle = Type.Object(
+  {
+    id: Id,
+    slug: Slug,
+    headline: Type.String(),
+    url: Type.String({ description: 'API path of the article.' }),
+  },
+  { additionalProperties: false },
+)
+const RelatedBlock = block(
+  'related',
+  'A "Read more" link, resolved now; `article` is null when not visible.',
+  {
+    article: Nullable(LinkedArticle),
+    label: Type.String(),
+  },
+)
+const FactTableBlock = block(
+  'factTable',
+  'A fact table, resolved now; `title` is null when it does not exist.',
+  {
+    factTable: Slug,
+    title: Nullable(Type.String()),
+    url: Type.String({ description: 'API path of the fact table.' }),
+  },
+)
+export type Block =
+  | Static<typeof RelatedBlock>
+  | Static<typeof FactTableBlock>
+  | Static<(typeof common)[keyof typeof common]>
+export const Block = discriminated<Block>([...Object.values(common), RelatedBlock, FactTableBlock], 'Block')
+
+export const ARTICLE_TYPES = ['news', 'opinion', 'analysis', 'podcast', 'live'] as const
+const ArticleType = StringEnum(ARTICLE_TYPES, { description: 'Kind of piece.' })
+const Language = Type.String({
+  pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$',
+  maxLength: 35,
+  description: 'BCP 47 tag, e.g. `en`.',
+})
+const Tag = Type.String({
+  pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
+  maxLength: 60,
+  description: 'Kebab-case tag.',
+})
+const ContentWarning = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 60 })
+
+const Byline = Type.Object(
+  { id: Id, slug: Slug, name: Type.String() },
+  { additionalProperties: false, title: 'BylineAuthor' },
+)
+export const TopicRef = Type.Object(
+  { id: Id, slug: Slug, title: Type.String() },
+  { additionalProperties: false, title: 'TopicRef' },
+)
+
+export const STATUSES = ['draft', 'scheduled', 'published'] as const
+
+const summaryProperties = {
+  id: Id,
+  slug: Slug,
+  type: ArticleType,
+  headline: Type.String(),
+  standfirst: Nullable(Type.String()),
+  language: Type.String(),
+  status: Type.Optional(StringEnum(STATUSES, { description: 'Only shown to editors.' })),
+  publishedAt: Nullable({
+    ...Timestamp,
+    description: 'When it was (or will be) published; null for drafts.',
+  }),
+  updatedAt: Timestamp,
+  authors: Type.Array(Byline, { description: 'The byline, in order.' }),
+  primaryTopic: Nullable(TopicRef),
+  topics: Type.Array(TopicRef),
+  tags: Type.Array(Type.String()),
+  heroImage: Nullable(Image),
+  contentWarning: Nullable(Type.String({ description: 'A code such as `graphic-violence`, or null.' })),
+  contentWarningText: Nullable(Type.String({ description: 'The warning as readers see it.' })),
+  wordCount: Type.Integer(),
+  readingTimeMinutes: Type.Integer({ description: 'At 230 words a minute, at least 1.' }),
+  excerpt: Type.String({ description: 'The standfirst, or the start of the text.' }),
+  links: Type.Object(
+    {
+      self: Type.String(),
+      related: Type.String(),
+      canonical: Type.String({ description: 'The page on the website.' }),
+    },
+    { additionalProperties: false },
+  ),
+}
+
+export const ArticleSummary = Type.Object(summaryProperties, {
+  $id: 'ArticleSummary',
+  additionalProperties: false,
+  title: 'ArticleSummary',
+})
+export type ArticleSummary = Static<typeof ArticleSummary>
+
+export const Body = Type.Object(
+  {
+    blocks: Type.Array(Block),
+    html: Type.String({ description: 'Sanitised HTML of the whole body.' }),
+    text: Type.String({ description: 'Plain text of the whole body.' }),
+  },
+  { additionalProperties: false, title: 'Body' },
+)
+
+export const Article = Type.Object(
+  { ...summaryProperties, body: Body },
+  { $id: 'Article', additionalProperties: false, title: 'Article' },
+)
+export type Article = Static<typeof Article>
+
+const writable = {
+  headline: Type.String({ minLength: 1, maxLength: 300 }),
+  type: ArticleType,
+  slug: Slug,
+  standfirst: Nullable(Type.String({ maxLength: 1000 })),
+  language: Language,
+  authors: Type.Array(Ref, {
+    minItems: 1,
+    maxItems: 20,
+    uniqueItems: true,
+    description: 'The byline, in order.',
+  }),
+  topics: Type.Array(Ref, { maxItems: 20, uniqueItems: true }),
+  primaryTopic: Nullable({ ...Ref, description: 'One of `topics`; defaults to the first.' }),
+  tags: Type.Array(Tag, { maxItems: 30, uniqueItems: true }),
+  heroImage: Nullable(Image),
+  contentWarning: Nullable(ContentWarning),
+  contentWarningText: Nullable(Type.String({ maxLength: 500 })),
+  relatedArticles: Type.Array(Ref, {
+    maxItems: 20,
+    uniqueItems: true,
+    description: 'Curated related articles, in order.',
+  }),
+  body: Type.Object(
+    { blocks: Type.Array(BlockInput, { maxItems: 1000 }) },
+    { additionalProperties: false, title: 'BodyInput' },
+  ),
+}
+
+export const ArticleCreate = Type.Object(
+  {
+    headline: writable.headline,
+    authors: writable.authors,
+    topics: writable.topics,
+    body: writable.body,
+    type: Type.Optional({ ...writable.type, default: 'news' }),
+    slug: Type.Optional({ ...writable.slug, description: 'Derived from the headline when absent.' }),
+    standfirst: Type.Optional(writable.standfirst),
+    language: Type.Optional({ ...writable.language, default: 'en' }),
+    primaryTopic: Type.Optional(writable.primaryTopic),
+    tags: Type.Optional(writable.tags),
+    heroImage: Type.Optional(writable.heroImage),
+    contentWarning: Type.Optional(writable.contentWarning),
+    contentWarningText: Type.Optional(writable.contentWarningText),
+    relatedArticles: Type.Optional(writable.relatedArticles),
+  },
+  { additionalProperties: false, title: 'ArticleCreate' },
+)
+export type ArticleCreate = Static<typeof ArticleCreate>
+
+export const ArticlePatch = Type.Partial(Type.Object(writable), {
+  additionalProperties: false,
+  minProperties: 1,
+  title: 'ArticlePatch',
+})
+export type ArticlePatch = Static<typeof ArticlePatch>
+
+export const PublishRequest = Type.Object(
+  {
+    publishAt: Type.Optional({
+      ...Timestamp,
+      description: 'When to publish; now when absent. A future time schedules the article.',
+    }),
+  },
+  { additionalProperties: false, title: 'PublishRequest' },
+)
+
+export const ArticleListQuery = Type.Object(
+  {
+    topic: Type.Optional({ ...Ref, description: 'Only articles in this topic (slug or id).' }),
+    tag: Type.Optional(Tag),
+    author: Type.Optional({ ...Ref, description: 'Only articles by this author (slug or id).' }),
+    type: Type.Optional(ArticleType),
+    language: Type.Optional(Language),
+    from: Type.Optional({ ...Timestamp, description: 'Published at or after this time.' }),
+    to: Type.Optional({ ...Timestamp, description: 'Published before this time.' }),
+    sort: Type.Optional(
+      StringEnum(['newest', 'oldest'] as const, { default: 'newest', description: 'By publication time.' }),
+    ),
+    status: Type.Optional(
+      StringEnum([...STATUSES, 'all'] as const, {
+        description:
+          'Editors only (`content:write`): list drafts or scheduled articles. Default `published`.',
+      }),
+    ),
+    ...PaginationQuery,
+  },
+  { additionalProperties: false },
+)
+export type ArticleListQuery = Static<typeof ArticleListQuery>
+
+export const ArticleParams = Type.Object({ article: Ref }, { additionalProperties: false })
+
+export const RelatedItem = Type.Object(
+  {
+    reason: StringEnum(['curated', 'shared-topics', 'shared-tags'] as const, {
+      description: '`curated` when chosen by an editor; otherwise what the computed match rests on.',
+    }),
+    sharedTopics: Type.Array(Type.String(), { description: 'Slugs of the topics both articles are in.' }),
+    sharedTags: Type.Array(Type.String(), { description: 'Tags both articles carry.' }),
+    score: Nullable(Type.Number({ description: 'The computed score; null for curated articles.' })),
+    article: ref(ArticleSummary),
+  },
+  { additionalProperties: false, title: 'RelatedArticle' },
+)
+
+export const RelatedResponse = Type.Object(
+  { data: Type.Array(RelatedItem) },
+  { additionalProperties: false, title: 'RelatedArticles' },
+)
+
+export const RelatedQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 20, default: 6, description: 'How many, 1-20.' }),
+    ),
+  },
+  { additionalProperties: false },
+)

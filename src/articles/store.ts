@@ -1,0 +1,288 @@
+/** Reading articles: lookup by id or slug (old slugs too), lists with keyset pagination, hydration. */
+import { and, asc, count, desc, eq, exists, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import {
+  articleSlugs,
+  articles,
+  articleTags,
+  articleTopics,
+  authors,
+  bylines,
+  type StoredImage,
+  topics,
+} from '../db/schema.js'
+import { decodeCursor, encodeCursor, type PageResult } from '../http/pagination.js'
+import { hasLiveBlocks, type Resolver, renderBody } from './body.js'
+import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
+
+export type ArticleRow = typeof articles.$inferSelect
+
+/** Who is reading and when: editors see drafts and scheduled articles. */
+export interface Viewer {
+  editor: boolean
+  now: number
+  siteUrl: string
+}
+
+export const isVisible = (now: number) =>
+  and(eq(articles.status, 'published'), lte(articles.publishedAt, now))
+
+export const visibleTo = (row: ArticleRow, viewer: Pick<Viewer, 'editor' | 'now'>) =>
+  viewer.editor || (row.status === 'published' && row.publishedAt !== null && row.publishedAt <= viewer.now)
+
+export function statusOf(row: ArticleRow, now: number): 'draft' | 'scheduled' | 'published' {
+  if (row.status === 'draft') return 'draft'
+  return row.publishedAt !== null && row.publishedAt > now ? 'scheduled' : 'published'
+}
+
+/** The write ETag: changes on every write to the article. */
+export const etagOf = (row: Pick<ArticleRow, 'id' | 'version'>) => `"${row.id.slice(-12)}.${row.version}"`
+
+export type Lookup =
+  | { kind: 'found'; row: ArticleRow }
+  | { kind: 'moved'; slug: string }
+  | { kind: 'missing' }
+
+export async function lookupArticle(
+  db: Db,
+  ref: string,
+  viewer: Pick<Viewer, 'editor' | 'now'>,
+): Promise<Lookup> {
+  const [row] = await db
+    .select()
+    .from(articles)
+    .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
+    .limit(1)
+  if (row) return visibleTo(row, viewer) ? { kind: 'found', row } : { kind: 'missing' }
+  const [moved] = await db
+    .select({ article: articles })
+    .from(articleSlugs)
+    .innerJoin(articles, eq(articles.id, articleSlugs.articleId))
+    .where(eq(articleSlugs.slug, ref))
+    .limit(1)
+  if (moved && visibleTo(moved.article, viewer)) return { kind: 'moved', slug: moved.article.slug }
+  return { kind: 'missing' }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+const image = (stored: StoredImage | null) =>
+  stored === null
+    ? null
+    : {
+        url: stored.url,
+        alt: stored.alt,
+        caption: stored.caption ?? null,
+        credit: stored.credit ?? null,
+        width: stored.width ?? null,
+        height: stored.height ?? null,
+      }
+
+/** Summaries of the given rows, in the same order, with bylines, topics and tags loaded in three queries. */
+export async function summarise(db: Db, rows: ArticleRow[], viewer: Viewer): Promise<ArticleSummary[]> {
+  if (rows.length === 0) return []
+  const ids = rows.map((row) => row.id)
+  const [bylineRows, topicRows, tagRows] = await Promise.all([
+    db
+      .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
+      .from(bylines)
+      .innerJoin(authors, eq(authors.id, bylines.authorId))
+      .where(inArray(bylines.articleId, ids))
+      .orderBy(asc(bylines.position)),
+    db
+      .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
+      .from(articleTopics)
+      .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+      .where(inArray(articleTopics.articleId, ids))
+      .orderBy(asc(articleTopics.position)),
+    db
+      .select()
+      .from(articleTags)
+      .where(inArray(articleTags.articleId, ids))
+      .orderBy(asc(articleTags.position)),
+  ])
+  const group = <T extends { articleId: string }>(list: T[]) => {
+    const map = new Map<string, Omit<T, 'articleId'>[]>()
+    for (const { articleId, ...rest } of list) {
+      const bucket = map.get(articleId) ?? []
+      bucket.push(rest)
+      map.set(articleId, bucket)
+    }
+    return map
+  }
+  const bylinesOf = group(bylineRows)
+  const topicsOf = group(topicRows)
+  const tagsOf = group(tagRows)
+  return rows.map((row) => {
+    const articleTopicList = topicsOf.get(row.id) ?? []
+    const summary: ArticleSummary = {
+      id: row.id,
+      slug: row.slug,
+      type: row.type,
+      headline: row.headline,
+      standfirst: row.standfirst,
+      language: row.language,
+      publishedAt: row.publishedAt === null ? null : iso(row.publishedAt),
+      updatedAt: iso(row.updatedAt),
+      authors: bylinesOf.get(row.id) ?? [],
+      primaryTopic: articleTopicList.find((t) => t.id === row.primaryTopicId) ?? null,
+      topics: articleTopicList,
+      tags: (tagsOf.get(row.id) ?? []).map((t) => t.tag),
+      heroImage: image(row.heroImage),
+      contentWarning: row.contentWarning,
+      contentWarningText: row.contentWarningText,
+      wordCount: row.wordCount,
+      readingTimeMinutes: row.readingTimeMinutes,
+      excerpt: row.excerpt,
+      links: {
+        self: `/v1/articles/${row.slug}`,
+        related: `/v1/articles/${row.slug}/related`,
+        canonical: `${viewer.siteUrl}/articles/${row.slug}`,
+      },
+    }
+    if (viewer.editor) summary.status = statusOf(row, viewer.now)
+    return summary
+  })
+}
+
+/** Resolves `related` and `factTable` blocks against what the viewer may see right now. */
+export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer): Promise<Resolver> {
+  const articleIds = blocks.flatMap((b) => (b.type === 'related' ? [b.article] : []))
+  const linked =
+    articleIds.length === 0
+      ? []
+      : await db
+          .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
+          .from(articles)
+          .where(and(inArray(articles.id, articleIds), viewer.editor ? undefined : isVisible(viewer.now)))
+  const byId = new Map(linked.map((a) => [a.id, a]))
+  const tables = await factTableTitles(db, blocks)
+  return {
+    article: (id) => {
+      const a = byId.get(id)
+      return a ? { title: a.headline, href: `${viewer.siteUrl}/articles/${a.slug}`, ...a } : null
+    },
+    factTable: (slug) => {
+      const title = tables.get(slug)
+      return title === undefined ? null : { title, href: `/v1/fact-tables/${slug}` }
+    },
+  }
+}
+
+/** Fact tables arrive with the facts feature; until then no block resolves. */
+async function factTableTitles(_db: Db, _blocks: BlockInput[]): Promise<Map<string, string>> {
+  return new Map()
+}
+
+export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promise<Article> {
+  const [summary] = await summarise(db, [row], viewer)
+  const stored = row.bodyBlocks as BlockInput[]
+  const resolver = await blockResolver(db, stored, viewer)
+  const rendered = hasLiveBlocks(stored)
+    ? renderBody(stored, resolver)
+    : { html: row.bodyHtml, text: row.bodyText }
+  const blocks: Block[] = stored.map((block) => {
+    if (block.type === 'related') {
+      const target = resolver.article(block.article) as { id: string; slug: string; headline: string } | null
+      return {
+        type: 'related',
+        label: block.label ?? 'Read more',
+        article: target && {
+          id: target.id,
+          slug: target.slug,
+          headline: target.headline,
+          url: `/v1/articles/${target.slug}`,
+        },
+      }
+    }
+    if (block.type === 'factTable') {
+      const target = resolver.factTable(block.factTable)
+      return {
+        type: 'factTable',
+        factTable: block.factTable,
+        title: target?.title ?? null,
+        url: `/v1/fact-tables/${block.factTable}`,
+      }
+    }
+    return block
+  })
+  return { ...(summary as ArticleSummary), body: { blocks, ...rendered } }
+}
+
+function filters(query: ArticleListQuery, viewer: Viewer): SQL[] {
+  const conditions: SQL[] = []
+  const status = query.status ?? 'published'
+  if (status === 'published') conditions.push(isVisible(viewer.now) as SQL)
+  if (status === 'draft') conditions.push(eq(articles.status, 'draft'))
+  if (status === 'scheduled')
+    conditions.push(and(eq(articles.status, 'published'), gt(articles.publishedAt, viewer.now)) as SQL)
+  if (query.type) conditions.push(eq(articles.type, query.type))
+  if (query.language) conditions.push(eq(articles.language, query.language))
+  if (query.from) conditions.push(gte(articles.publishedAt, Date.parse(query.from)))
+  if (query.to) conditions.push(lt(articles.publishedAt, Date.parse(query.to)))
+  if (query.tag) {
+    const tag = query.tag
+    conditions.push(
+      sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${articleTags.tag} = ${tag})`,
+    )
+  }
+  if (query.topic) {
+    const ref = query.topic
+    conditions.push(
+      sql`exists (select 1 from ${articleTopics} inner join ${topics} on ${topics.id} = ${articleTopics.topicId}
+        where ${articleTopics.articleId} = ${articles.id} and (${topics.slug} = ${ref} or ${topics.id} = ${ref}))`,
+    )
+  }
+  if (query.author) {
+    const ref = query.author
+    conditions.push(
+      sql`exists (select 1 from ${bylines} inner join ${authors} on ${authors.id} = ${bylines.authorId}
+        where ${bylines.articleId} = ${articles.id} and (${authors.slug} = ${ref} or ${authors.id} = ${ref}))`,
+    )
+  }
+  return conditions
+}
+
+export async function listArticles(
+  db: Db,
+  query: ArticleListQuery,
+  viewer: Viewer,
+): Promise<PageResult<ArticleSummary>> {
+  const limit = query.limit ?? 20
+  const oldest = query.sort === 'oldest'
+  // Drafts have no publication time; editors' lists that include them sort by creation instead.
+  const includesDrafts = query.status === 'draft' || query.status === 'all'
+  const sortKey = includesDrafts
+    ? sql<number>`coalesce(${articles.publishedAt}, ${articles.createdAt})`
+    : sql<number>`${articles.publishedAt}`
+  const conditions = filters(query, viewer)
+  const cursor = decodeCursor(query.cursor, 'number')
+  const after = cursor
+    ? oldest
+      ? or(gt(sortKey, cursor.key), and(eq(sortKey, cursor.key), gt(articles.id, cursor.id)))
+      : or(lt(sortKey, cursor.key), and(eq(sortKey, cursor.key), lt(articles.id, cursor.id)))
+    : undefined
+  const order = oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]
+  const [rows, [totalRow]] = await Promise.all([
+    db
+      .select()
+      .from(articles)
+      .where(and(...conditions, after))
+      .orderBy(...order)
+      .limit(limit + 1),
+    db
+      .select({ total: count() })
+      .from(articles)
+      .where(and(...conditions)),
+  ])
+  const pageRows = rows.slice(0, limit)
+  const last = pageRows.at(-1)
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor({ key: last.publishedAt ?? (includesDrafts ? last.createdAt : 0), id: last.id })
+      : null
+  return {
+    data: await summarise(db, pageRows, viewer),
+    page: { limit, nextCursor, total: totalRow?.total ?? 0 },
+  }
+}

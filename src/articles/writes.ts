@@ -1,0 +1,366 @@
+/**
+ * Writing articles. Each write validates its references and markup, then changes everything in one
+ * transaction, so a failed write changes nothing. better-sqlite3 transactions are synchronous: the checks run
+ * inside them, so no other request can interleave between a check and the write it guards.
+ */
+import { and, eq, inArray, ne, or } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { uuidv7 } from '../db/ids.js'
+import { resolveRefs, slugify } from '../db/refs.js'
+import {
+  articleSlugs,
+  articles,
+  articleTags,
+  articleTopics,
+  authors,
+  bylines,
+  relatedArticles,
+  topics,
+} from '../db/schema.js'
+import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
+import { checkBlocks, countWords, excerptOf, readingTimeMinutes, renderBody } from './body.js'
+import type { ArticleCreate, ArticlePatch, BlockInput } from './schemas.js'
+import { type ArticleRow, etagOf } from './store.js'
+
+type Tx = Db
+
+function slugTaken(tx: Tx, slug: string, exceptArticleId?: string): boolean {
+  const current = tx
+    .select({ id: articles.id })
+    .from(articles)
+    .where(and(eq(articles.slug, slug), exceptArticleId ? ne(articles.id, exceptArticleId) : undefined))
+    .get()
+  const retired = tx
+    .select({ id: articleSlugs.articleId })
+    .from(articleSlugs)
+    .where(
+      and(
+        eq(articleSlugs.slug, slug),
+        exceptArticleId ? ne(articleSlugs.articleId, exceptArticleId) : undefined,
+      ),
+    )
+    .get()
+  return current !== undefined || retired !== undefined
+}
+
+function uniqueSlug(tx: Tx, base: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`
+    if (!slugTaken(tx, candidate)) return candidate
+  }
+}
+
+/** Blocks as stored: `related` blocks point at ids, so later slug changes cannot break them. */
+function resolveBlocks(tx: Tx, blocks: BlockInput[], selfId: string, errors: FieldError[]): BlockInput[] {
+  errors.push(...checkBlocks(blocks, 'body/body/blocks'))
+  const refs = blocks.flatMap((b) => (b.type === 'related' ? [b.article] : []))
+  const found = new Map<string, string>()
+  if (refs.length > 0) {
+    for (const row of tx
+      .select({ id: articles.id, slug: articles.slug })
+      .from(articles)
+      .where(or(inArray(articles.id, refs), inArray(articles.slug, refs)))
+      .all()) {
+      found.set(row.id, row.id)
+      found.set(row.slug, row.id)
+    }
+  }
+  return blocks.map((block, i) => {
+    if (block.type !== 'related') return block
+    const id = found.get(block.article)
+    if (id === undefined || id === selfId) {
+      errors.push({
+        path: `body/body/blocks/${i}/article`,
+        message:
+          id === selfId
+            ? 'an article cannot link to itself'
+            : `no article has the id or slug "${block.article}"`,
+      })
+      return block
+    }
+    return { ...block, article: id }
+  })
+}
+
+/** The body as stored: blocks, rendered html and text (links resolved to current headlines), and counts. */
+function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: string | null) {
+  const linked = new Map(
+    tx
+      .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
+      .from(articles)
+      .where(
+        inArray(
+          articles.id,
+          blocks.flatMap((b) => (b.type === 'related' ? [b.article] : [])),
+        ),
+      )
+      .all()
+      .map((a) => [a.id, a]),
+  )
+  const rendered = renderBody(blocks, {
+    article: (id) => {
+      const a = linked.get(id)
+      return a ? { title: a.headline, href: `/articles/${a.slug}` } : null
+    },
+    factTable: () => null,
+  })
+  const wordCount = countWords(rendered.text)
+  return {
+    bodyBlocks: blocks,
+    bodyHtml: rendered.html,
+    bodyText: rendered.text,
+    wordCount,
+    readingTimeMinutes: readingTimeMinutes(wordCount),
+    excerpt: excerptOf(standfirst, rendered.text),
+  }
+}
+
+function replaceLinks(
+  tx: Tx,
+  articleId: string,
+  links: { authorIds?: string[]; topicIds?: string[]; tags?: string[]; relatedIds?: string[] },
+) {
+  if (links.authorIds) {
+    tx.delete(bylines).where(eq(bylines.articleId, articleId)).run()
+    links.authorIds.forEach((authorId, position) => {
+      tx.insert(bylines).values({ articleId, authorId, position }).run()
+    })
+  }
+  if (links.topicIds) {
+    tx.delete(articleTopics).where(eq(articleTopics.articleId, articleId)).run()
+    links.topicIds.forEach((topicId, position) => {
+      tx.insert(articleTopics).values({ articleId, topicId, position }).run()
+    })
+  }
+  if (links.tags) {
+    tx.delete(articleTags).where(eq(articleTags.articleId, articleId)).run()
+    links.tags.forEach((tag, position) => {
+      tx.insert(articleTags).values({ articleId, tag, position }).run()
+    })
+  }
+  if (links.relatedIds) {
+    tx.delete(relatedArticles).where(eq(relatedArticles.articleId, articleId)).run()
+    links.relatedIds.forEach((relatedId, position) => {
+      tx.insert(relatedArticles).values({ articleId, relatedId, position }).run()
+    })
+  }
+}
+
+interface ResolvedLinks {
+  authorIds?: string[]
+  topicIds?: string[]
+  primaryTopicId?: string | null
+  relatedIds?: string[]
+}
+
+/** Resolves the references of a create or patch body; `currentTopicIds` is used when topics are not sent. */
+function resolveLinks(
+  tx: Tx,
+  input: ArticlePatch,
+  selfId: string,
+  currentTopicIds: string[],
+  errors: FieldError[],
+) {
+  const out: ResolvedLinks = {}
+  if (input.authors)
+    out.authorIds = resolveRefs(
+      tx,
+      { table: authors, id: authors.id, slug: authors.slug },
+      input.authors,
+      'body/authors',
+      'author',
+      errors,
+    )
+  if (input.topics)
+    out.topicIds = resolveRefs(
+      tx,
+      { table: topics, id: topics.id, slug: topics.slug },
+      input.topics,
+      'body/topics',
+      'topic',
+      errors,
+    )
+  const topicIds = out.topicIds ?? currentTopicIds
+  if (input.primaryTopic !== undefined && input.primaryTopic !== null) {
+    const [id] = resolveRefs(
+      tx,
+      { table: topics, id: topics.id, slug: topics.slug },
+      [input.primaryTopic],
+      'body/primaryTopic',
+      'topic',
+      [],
+    )
+    if (id === undefined || !topicIds.includes(id)) {
+      errors.push({ path: 'body/primaryTopic', message: 'must be one of the article’s topics' })
+    } else out.primaryTopicId = id
+  } else if (input.primaryTopic === null) out.primaryTopicId = null
+  else if (out.topicIds) out.primaryTopicId = out.topicIds[0] ?? null
+  if (input.relatedArticles) {
+    out.relatedIds = resolveRefs(
+      tx,
+      { table: articles, id: articles.id, slug: articles.slug },
+      input.relatedArticles,
+      'body/relatedArticles',
+      'article',
+      errors,
+    )
+    const self = out.relatedIds.indexOf(selfId)
+    if (self >= 0)
+      errors.push({ path: `body/relatedArticles/${self}`, message: 'an article cannot be related to itself' })
+  }
+  return out
+}
+
+function fail(errors: FieldError[]): never {
+  throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+}
+
+export function createArticle(db: Db, input: ArticleCreate, now = Date.now(), id = uuidv7(now)): ArticleRow {
+  return db.transaction((tx) => {
+    const errors: FieldError[] = []
+    if (input.slug && slugTaken(tx, input.slug))
+      throw conflict(`The slug "${input.slug}" is already used by an article.`, [
+        { path: 'body/slug', message: 'is already used' },
+      ])
+    const slug = input.slug ?? uniqueSlug(tx, slugify(input.headline))
+    const links = resolveLinks(tx, input, id, [], errors)
+    const blocks = resolveBlocks(tx, input.body.blocks, id, errors)
+    if (errors.length > 0) fail(errors)
+    const standfirst = input.standfirst ?? null
+    const row: ArticleRow = {
+      id,
+      slug,
+      type: input.type ?? 'news',
+      headline: input.headline,
+      standfirst,
+      language: input.language ?? 'en',
+      status: 'draft',
+      publishedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      primaryTopicId: links.primaryTopicId ?? null,
+      heroImage: input.heroImage ?? null,
+      contentWarning: input.contentWarning ?? null,
+      contentWarningText: input.contentWarningText ?? null,
+      ...renderForStorage(tx, blocks, standfirst),
+    }
+    tx.insert(articles).values(row).run()
+    replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
+    return row
+  })
+}
+
+function loadForWrite(tx: Tx, id: string, ifMatch: string | undefined): ArticleRow {
+  const row = tx.select().from(articles).where(eq(articles.id, id)).get()
+  if (!row) throw notFound('No such article.')
+  if (ifMatch !== undefined && !ifMatchAllows(ifMatch, row)) {
+    throw preconditionFailed(
+      `The article changed since ${ifMatch}; its ETag is now ${etagOf(row)}. Fetch it again and retry.`,
+    )
+  }
+  return row
+}
+
+/** RFC 9110 If-Match: `*` or a list of strong ETags. */
+function ifMatchAllows(header: string, row: ArticleRow): boolean {
+  const tags = header.split(',').map((t) => t.trim())
+  return tags.includes('*') || tags.includes(etagOf(row))
+}
+
+/** Bumps the version only if nobody else did since `row` was read; the check and the write are one statement. */
+function saveRow(tx: Tx, row: ArticleRow, changes: Partial<ArticleRow>, now: number): ArticleRow {
+  const next = { ...row, ...changes, version: row.version + 1, updatedAt: now }
+  const result = tx
+    .update(articles)
+    .set({ ...changes, version: next.version, updatedAt: now })
+    .where(and(eq(articles.id, row.id), eq(articles.version, row.version)))
+    .run()
+  if (result.changes !== 1)
+    throw preconditionFailed('The article changed while this write ran; fetch it again and retry.')
+  return next
+}
+
+export function updateArticle(
+  db: Db,
+  id: string,
+  patch: ArticlePatch,
+  ifMatch?: string,
+  now = Date.now(),
+): ArticleRow {
+  return db.transaction((tx) => {
+    const row = loadForWrite(tx, id, ifMatch)
+    const errors: FieldError[] = []
+    const currentTopicIds = tx
+      .select({ id: articleTopics.topicId })
+      .from(articleTopics)
+      .where(eq(articleTopics.articleId, id))
+      .all()
+      .map((t) => t.id)
+    const links = resolveLinks(tx, patch, id, currentTopicIds, errors)
+    const topicIds = links.topicIds ?? currentTopicIds
+    if (
+      links.primaryTopicId === undefined &&
+      row.primaryTopicId !== null &&
+      !topicIds.includes(row.primaryTopicId)
+    ) {
+      links.primaryTopicId = topicIds[0] ?? null
+    }
+    const blocks = patch.body ? resolveBlocks(tx, patch.body.blocks, id, errors) : undefined
+    if (errors.length > 0) fail(errors)
+    const changes: Partial<ArticleRow> = {}
+    if (patch.slug !== undefined && patch.slug !== row.slug) {
+      if (slugTaken(tx, patch.slug, id))
+        throw conflict(`The slug "${patch.slug}" is already used by an article.`, [
+          { path: 'body/slug', message: 'is already used' },
+        ])
+      tx.delete(articleSlugs).where(eq(articleSlugs.slug, patch.slug)).run()
+      tx.insert(articleSlugs).values({ slug: row.slug, articleId: id, retiredAt: now }).run()
+      changes.slug = patch.slug
+    }
+    if (patch.headline !== undefined) changes.headline = patch.headline
+    if (patch.type !== undefined) changes.type = patch.type
+    if (patch.standfirst !== undefined) changes.standfirst = patch.standfirst
+    if (patch.language !== undefined) changes.language = patch.language
+    if (patch.heroImage !== undefined) changes.heroImage = patch.heroImage
+    if (patch.contentWarning !== undefined) changes.contentWarning = patch.contentWarning
+    if (patch.contentWarningText !== undefined) changes.contentWarningText = patch.contentWarningText
+    if (links.primaryTopicId !== undefined) changes.primaryTopicId = links.primaryTopicId
+    if (blocks !== undefined || patch.standfirst !== undefined) {
+      const standfirst = patch.standfirst !== undefined ? patch.standfirst : row.standfirst
+      Object.assign(changes, renderForStorage(tx, blocks ?? (row.bodyBlocks as BlockInput[]), standfirst))
+    }
+    replaceLinks(tx, id, { ...links, ...(patch.tags ? { tags: patch.tags } : {}) })
+    return saveRow(tx, row, changes, now)
+  })
+}
+
+/** Publishes now, or schedules for `publishAt`; an article already live keeps its publication time. */
+export function publishArticle(
+  db: Db,
+  id: string,
+  publishAt: number | undefined,
+  ifMatch?: string,
+  now = Date.now(),
+) {
+  return db.transaction((tx) => {
+    const row = loadForWrite(tx, id, ifMatch)
+    const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
+    const publishedAt = publishAt ?? (live ? (row.publishedAt as number) : now)
+    return saveRow(tx, row, { status: 'published', publishedAt }, now)
+  })
+}
+
+export function unpublishArticle(db: Db, id: string, ifMatch?: string, now = Date.now()) {
+  return db.transaction((tx) => {
+    const row = loadForWrite(tx, id, ifMatch)
+    return saveRow(tx, row, { status: 'draft', publishedAt: null }, now)
+  })
+}
+
+export function deleteArticle(db: Db, id: string, ifMatch?: string): void {
+  db.transaction((tx) => {
+    loadForWrite(tx, id, ifMatch)
+    tx.delete(articles).where(eq(articles.id, id)).run()
+  })
+}

@@ -1,0 +1,124 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope } from '../http/auth.js'
+import { cachePublic, type FeatureOptions } from '../http/context.js'
+import { notFound } from '../http/errors.js'
+import { setNextLink } from '../http/pagination.js'
+import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import { Author, AuthorCreate, AuthorListQuery, AuthorParams, AuthorPatch } from './schemas.js'
+import { createAuthor, deleteAuthor, findAuthor, listAuthors, updateAuthor } from './store.js'
+
+const tags = ['authors']
+
+export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, clock }) => {
+  const existing = async (ref: string) => {
+    const author = await findAuthor(db, ref)
+    if (!author) throw notFound(`No author has the id or slug "${ref}".`)
+    return author
+  }
+
+  app.get(
+    '/v1/authors',
+    {
+      schema: {
+        tags,
+        operationId: 'listAuthors',
+        summary: 'List authors, by slug',
+        querystring: AuthorListQuery,
+        response: {
+          200: Page(ref(Author), 'AuthorList'),
+          ...problems(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      const page = await listAuthors(db, request.query)
+      setNextLink(request, reply, page.page.nextCursor)
+      cachePublic(request, reply)
+      return page
+    },
+  )
+
+  app.get(
+    '/v1/authors/:slug',
+    {
+      schema: {
+        tags,
+        operationId: 'getAuthor',
+        summary: 'One author',
+        params: AuthorParams,
+        response: { 200: ref(Author), ...problems(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      cachePublic(request, reply)
+      return existing(request.params.slug)
+    },
+  )
+
+  app.post(
+    '/v1/authors',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'createAuthor',
+        summary: 'Create an author',
+        description:
+          'Needs `content:write`. The slug is derived from the name when absent; a slug in use is a 409.',
+        security: [{ bearerAuth: [] }],
+        body: AuthorCreate,
+        response: {
+          201: { ...ref(Author), headers: { location: { type: 'string' } }, description: 'Created.' },
+          ...problems(400, 401, 403, 409, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const author = await createAuthor(db, request.body, clock())
+      return reply.code(201).header('location', author.links.self).send(author)
+    },
+  )
+
+  app.patch(
+    '/v1/authors/:slug',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'updateAuthor',
+        summary: 'Change some fields of an author',
+        description: 'Needs `content:write`.',
+        security: [{ bearerAuth: [] }],
+        params: AuthorParams,
+        body: AuthorPatch,
+        response: { 200: ref(Author), ...problems(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const author = await existing(request.params.slug)
+      await updateAuthor(db, author.id, request.body, clock())
+      return existing(author.id)
+    },
+  )
+
+  app.delete(
+    '/v1/authors/:slug',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'deleteAuthor',
+        summary: 'Delete an author who is in no byline',
+        description: 'Needs `content:write`. An author still in a byline is a 409.',
+        security: [{ bearerAuth: [] }],
+        params: AuthorParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const author = await existing(request.params.slug)
+      await deleteAuthor(db, author.id)
+      return reply.code(204).send(null)
+    },
+  )
+}

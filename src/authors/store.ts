@@ -1,0 +1,105 @@
+import { asc, count, eq, gt, or } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js'
+import { uuidv7 } from '../db/ids.js'
+import { slugify } from '../db/refs.js'
+import { authors } from '../db/schema.js'
+import { conflict } from '../http/errors.js'
+import { decodeCursor, encodeCursor, type PageResult } from '../http/pagination.js'
+import type { Author, AuthorCreate, AuthorListQuery, AuthorPatch } from './schemas.js'
+
+type AuthorRow = typeof authors.$inferSelect
+
+const present = (row: AuthorRow): Author => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  bio: row.bio,
+  avatarUrl: row.avatarUrl,
+  links: { self: `/v1/authors/${row.slug}`, articles: `/v1/articles?author=${row.slug}` },
+})
+
+export async function findAuthor(db: Db, ref: string): Promise<Author | undefined> {
+  const [row] = await db
+    .select()
+    .from(authors)
+    .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
+    .limit(1)
+  return row && present(row)
+}
+
+export async function listAuthors(db: Db, query: AuthorListQuery): Promise<PageResult<Author>> {
+  const limit = query.limit ?? 20
+  const cursor = decodeCursor(query.cursor, 'string')
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(authors)
+      .where(cursor ? gt(authors.slug, String(cursor.key)) : undefined)
+      .orderBy(asc(authors.slug))
+      .limit(limit + 1),
+    db.select({ total: count() }).from(authors),
+  ])
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    data: page.map(present),
+    page: {
+      limit,
+      nextCursor: rows.length > limit && last ? encodeCursor({ key: last.slug, id: last.id }) : null,
+      total: total?.total ?? 0,
+    },
+  }
+}
+
+const duplicateSlug = (slug: string) =>
+  conflict(`The slug "${slug}" is already used by an author.`, [
+    { path: 'body/slug', message: 'is already used' },
+  ])
+
+export async function createAuthor(
+  db: Db,
+  input: AuthorCreate,
+  now: number,
+  id = uuidv7(now),
+): Promise<Author> {
+  const row: AuthorRow = {
+    id,
+    slug: input.slug ?? slugify(input.name),
+    name: input.name,
+    bio: input.bio ?? null,
+    avatarUrl: input.avatarUrl ?? null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  try {
+    await db.insert(authors).values(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateSlug(row.slug)
+    throw error
+  }
+  return present(row)
+}
+
+export async function updateAuthor(db: Db, id: string, patch: AuthorPatch, now: number) {
+  try {
+    await db
+      .update(authors)
+      .set({ ...patch, updatedAt: now })
+      .where(eq(authors.id, id))
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateSlug(patch.slug ?? '')
+    throw error
+  }
+}
+
+/** An author still in a byline cannot go: the article would silently lose its byline. */
+export async function deleteAuthor(db: Db, id: string) {
+  try {
+    await db.delete(authors).where(eq(authors.id, id))
+  } catch (error) {
+    if (isForeignKeyViolation(error))
+      throw conflict('The author is in the byline of articles; change those first.')
+    throw error
+  }
+}

@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { isEditor, requireScope } from '../http/auth.js'
+import { cachePublic, type FeatureOptions } from '../http/context.js'
+import { notFound } from '../http/errors.js'
+import { NoContent, problems, ref } from '../http/schemas.js'
+import { Collection, CollectionParams, CollectionPut } from './schemas.js'
+import { deleteCollection, getCollection, putCollection } from './store.js'
+
+const tags = ['collections']
+
+export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
+  app,
+  { db, config, clock },
+) => {
+  const load = async (slug: string, editor: boolean) => {
+    const collection = await getCollection(db, slug, { editor, now: clock(), siteUrl: config.siteUrl })
+    if (!collection) throw notFound(`No collection has the slug "${slug}".`)
+    return collection
+  }
+
+  app.get(
+    '/v1/collections/:slug',
+    {
+      schema: {
+        tags,
+        operationId: 'getCollection',
+        summary: 'A curated list of articles, such as `editors-picks`',
+        description:
+          'Items the public cannot see (drafts, scheduled) are left out, keeping the order of the rest.',
+        params: CollectionParams,
+        response: { 200: ref(Collection), ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      cachePublic(request, reply)
+      return load(request.params.slug, isEditor(request))
+    },
+  )
+
+  app.put(
+    '/v1/collections/:slug',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'putCollection',
+        summary: 'Create or replace a collection',
+        description: 'Needs `content:write`. `items` is the whole ordered list.',
+        security: [{ bearerAuth: [] }],
+        params: CollectionParams,
+        body: CollectionPut,
+        response: {
+          200: { ...ref(Collection), description: 'Replaced.' },
+          201: { ...ref(Collection), description: 'Created.' },
+          ...problems(400, 401, 403, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { created } = putCollection(db, request.params.slug, request.body, clock())
+      if (created) reply.code(201).header('location', `/v1/collections/${request.params.slug}`)
+      return load(request.params.slug, true)
+    },
+  )
+
+  app.delete(
+    '/v1/collections/:slug',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'deleteCollection',
+        summary: 'Delete a collection',
+        description: 'Needs `content:write`. The articles themselves stay.',
+        security: [{ bearerAuth: [] }],
+        params: CollectionParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await deleteCollection(db, request.params.slug)))
+        throw notFound(`No collection has the slug "${request.params.slug}".`)
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,64 @@
+import { and, asc, eq } from 'drizzle-orm'
+import { isVisible, summarise, type Viewer } from '../articles/store.js'
+import type { Db } from '../db/client.js'
+import { uuidv7 } from '../db/ids.js'
+import { resolveRefs } from '../db/refs.js'
+import { articles, collectionItems, collections } from '../db/schema.js'
+import { badRequest, type FieldError } from '../http/errors.js'
+import type { Collection, CollectionPut } from './schemas.js'
+
+export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
+  const [collection] = await db.select().from(collections).where(eq(collections.slug, slug)).limit(1)
+  if (!collection) return undefined
+  const rows = await db
+    .select({ article: articles })
+    .from(collectionItems)
+    .innerJoin(articles, eq(articles.id, collectionItems.articleId))
+    .where(
+      and(eq(collectionItems.collectionId, collection.id), viewer.editor ? undefined : isVisible(viewer.now)),
+    )
+    .orderBy(asc(collectionItems.position))
+  return {
+    slug: collection.slug,
+    title: collection.title,
+    updatedAt: new Date(collection.updatedAt).toISOString(),
+    items: await summarise(
+      db,
+      rows.map((r) => r.article),
+      viewer,
+    ),
+  }
+}
+
+/** Replaces the whole collection in one transaction; answers whether it was created. */
+export function putCollection(db: Db, slug: string, input: CollectionPut, now: number): { created: boolean } {
+  return db.transaction((tx) => {
+    const errors: FieldError[] = []
+    const ids = resolveRefs(
+      tx,
+      { table: articles, id: articles.id, slug: articles.slug },
+      input.items,
+      'body/items',
+      'article',
+      errors,
+    )
+    if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+    const existing = tx.select().from(collections).where(eq(collections.slug, slug)).get()
+    const id = existing?.id ?? uuidv7(now)
+    if (existing) {
+      tx.update(collections).set({ title: input.title, updatedAt: now }).where(eq(collections.id, id)).run()
+      tx.delete(collectionItems).where(eq(collectionItems.collectionId, id)).run()
+    } else {
+      tx.insert(collections).values({ id, slug, title: input.title, createdAt: now, updatedAt: now }).run()
+    }
+    ids.forEach((articleId, position) => {
+      tx.insert(collectionItems).values({ collectionId: id, articleId, position }).run()
+    })
+    return { created: !existing }
+  })
+}
+
+export async function deleteCollection(db: Db, slug: string): Promise<boolean> {
+  const result = await db.delete(collections).where(eq(collections.slug, slug))
+  return result.changes > 0
+}

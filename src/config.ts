@@ -1,0 +1,102 @@
+/**
+ * The only place that reads the environment. `loadConfig` is pure: give it an env object, get a validated
+ * config or a ConfigError that names every bad variable.
+ */
+export interface Config {
+  port: number
+  host: string
+  /** Path of the SQLite file, or ':memory:'. */
+  databasePath: string
+  demoData: boolean
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Absolute base of the public website, used for canonical links. */
+  siteUrl: string
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: number
+  /** How often buffered view counts are written to the database. */
+  viewsFlushIntervalMs: number
+  /** Beacons one client may send per minute before it is answered 429. */
+  viewsRateLimitPerMinute: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+type Env = Record<string, string | undefined>
+
+export function loadConfig(env: Env = {}): Config {
+  const problems: string[] = []
+  const read = <T>(name: string, fallback: T, parse: (raw: string) => T | undefined, expected: string): T => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const value = parse(raw)
+    if (value === undefined) {
+      problems.push(`${name}=${JSON.stringify(raw)} is not valid: expected ${expected}`)
+      return fallback
+    }
+    return value
+  }
+  const integer = (min: number, max: number) => (raw: string) => {
+    const n = Number(raw)
+    return /^\d+$/.test(raw) && n >= min && n <= max ? n : undefined
+  }
+  const boolean = (raw: string) =>
+    ['true', '1', 'yes'].includes(raw.toLowerCase())
+      ? true
+      : ['false', '0', 'no'].includes(raw.toLowerCase())
+        ? false
+        : undefined
+  const url = (raw: string) => {
+    try {
+      const u = new URL(raw)
+      return u.protocol === 'http:' || u.protocol === 'https:' ? raw.replace(/\/+$/, '') : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  const config: Config = {
+    port: read('PORT', 3000, integer(0, 65535), 'a port number 0-65535'),
+    host: read('HOST', '0.0.0.0', (raw) => raw, 'a host name or address'),
+    databasePath: read('DATABASE_URL', './data/newsdesk.db', parseDatabaseUrl, 'file:PATH or file::memory:'),
+    demoData: read('DEMO_DATA', true, boolean, 'true or false'),
+    logLevel: read(
+      'LOG_LEVEL',
+      'info',
+      (raw) => LOG_LEVELS.find((level) => level === raw),
+      LOG_LEVELS.join(', '),
+    ),
+    siteUrl: read('SITE_URL', 'http://localhost:3000', url, 'an http(s) URL'),
+    bodyLimit: read(
+      'BODY_LIMIT',
+      1_048_576,
+      integer(1024, 100 * 1_048_576),
+      'bytes between 1024 and 100 MiB',
+    ),
+    shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS', 10_000, integer(0, 600_000), 'milliseconds up to 600000'),
+    viewsFlushIntervalMs: read(
+      'VIEWS_FLUSH_INTERVAL_MS',
+      5_000,
+      integer(100, 3_600_000),
+      'milliseconds 100-3600000',
+    ),
+    viewsRateLimitPerMinute: read('VIEWS_RATE_LIMIT', 120, integer(1, 1_000_000), 'a positive whole number'),
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/** `file:./data/newsdesk.db`, `file:/abs/path.db`, `file::memory:` or a bare path. */
+function parseDatabaseUrl(raw: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return undefined // postgres:// and friends are not supported yet
+  const path = raw.startsWith('file:') ? raw.slice('file:'.length) : raw
+  return path.length > 0 ? path : undefined
+}

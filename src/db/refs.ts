@@ -1,0 +1,57 @@
+/** Resolving "an id or a slug" references, the way every write shape refers to other resources. */
+import { inArray, or } from 'drizzle-orm'
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
+import type { FieldError } from '../http/errors.js'
+import type { Db } from './client.js'
+
+interface Referable {
+  table: SQLiteTable
+  id: SQLiteColumn
+  slug: SQLiteColumn
+}
+
+/**
+ * Maps each reference to its row's id, in order. Unknown references become field errors at `path/i`.
+ * Synchronous, so that it can run inside a write transaction.
+ */
+export function resolveRefs(
+  db: Db,
+  target: Referable,
+  refs: readonly string[],
+  path: string,
+  noun: string,
+  errors: FieldError[],
+): string[] {
+  if (refs.length === 0) return []
+  const rows = db
+    .select({ id: target.id, slug: target.slug })
+    .from(target.table)
+    .where(or(inArray(target.id, [...refs]), inArray(target.slug, [...refs])))
+    .all() as { id: string; slug: string }[]
+  const byRef = new Map<string, string>()
+  for (const row of rows) {
+    byRef.set(row.id, row.id)
+    byRef.set(row.slug, row.id)
+  }
+  const ids: string[] = []
+  refs.forEach((ref, i) => {
+    const id = byRef.get(ref)
+    if (id === undefined)
+      errors.push({ path: `${path}/${i}`, message: `no ${noun} has the id or slug "${ref}"` })
+    else ids.push(id)
+  })
+  return ids
+}
+
+/** Lowercase kebab-case from a headline or title, without diacritics. */
+export function slugify(text: string, maxLength = 80): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  const cut = slug.slice(0, maxLength).replace(/-+[^-]*$/, (tail) => (slug.length > maxLength ? '' : tail))
+  return cut.replace(/-+$/g, '') || 'untitled'
+}

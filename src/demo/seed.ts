@@ -1,0 +1,33 @@
+/** Loads the demo newsroom through the same stores the API uses, so the demo obeys every rule real data does. */
+import { eq } from 'drizzle-orm'
+import { createArticle, publishArticle } from '../articles/writes.js'
+import { createAuthor } from '../authors/store.js'
+import { putCollection } from '../collections/store.js'
+import type { Db } from '../db/client.js'
+import { articles, authors } from '../db/schema.js'
+import { createTopic } from '../topics/store.js'
+import { DEMO, DEMO_ARTICLES, EDITORS_PICKS } from './data.js'
+
+/** Whether the database holds no content at all (the demo is only loaded into an empty newsroom). */
+export async function isEmpty(db: Db): Promise<boolean> {
+  const [article] = await db.select({ id: articles.id }).from(articles).limit(1)
+  const [author] = await db.select({ id: authors.id }).from(authors).limit(1)
+  return !article && !author
+}
+
+/** Loads the demo data; answers false, changing nothing, when it is already there. */
+export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
+  const [existing] = await db.select({ id: authors.id }).from(authors).where(eq(authors.id, DEMO.author.id))
+  if (existing) return false
+  const { id: authorId, ...author } = DEMO.author
+  await createAuthor(db, author, now, authorId)
+  const { id: topicId, ...topic } = DEMO.topic
+  await createTopic(db, topic, now, topicId)
+  for (const article of DEMO_ARTICLES) {
+    const at = Date.parse(article.publishedAt)
+    createArticle(db, article.input, at, article.id)
+    publishArticle(db, article.id, at, undefined, at)
+  }
+  putCollection(db, DEMO.editorsPicks.slug, { title: DEMO.editorsPicks.title, items: EDITORS_PICKS }, now)
+  return true
+}

@@ -1,0 +1,22 @@
+/** What every feature plugin is given by buildApp: the database, the configuration and the clock. */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import type { Db } from '../db/client.js'
+
+export interface FeatureOptions {
+  db: Db
+  config: Config
+  /** Milliseconds since the epoch; injectable so tests control time instead of sleeping. */
+  clock: () => number
+}
+
+/** Public reads may be cached by CDNs briefly; anything an editor sees must not be. */
+export function cachePublic(request: FastifyRequest, reply: FastifyReply, maxAgeSeconds = 60) {
+  reply.header('vary', 'Authorization')
+  reply.header(
+    'cache-control',
+    request.token === null
+      ? `public, max-age=${maxAgeSeconds}, stale-while-revalidate=${maxAgeSeconds * 5}`
+      : 'private, no-store',
+  )
+}

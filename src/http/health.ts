@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Database } from '../db/client.js'
+import { problem, sendProblem } from './errors.js'
+import { problems } from './schemas.js'
+
+const Status = Type.Object({ status: Type.String() }, { additionalProperties: false, title: 'Status' })
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+  app.get(
+    '/health',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['operations'],
+        operationId: 'health',
+        summary: 'Liveness: the process answers',
+        response: { 200: Status },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return { status: 'ok' }
+    },
+  )
+
+  app.get(
+    '/ready',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['operations'],
+        operationId: 'ready',
+        summary: 'Readiness: the database answers',
+        response: { 200: Status, 503: problems(503)[503] },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      let ok = false
+      try {
+        ok = database.ping()
+      } catch (error) {
+        request.log.error({ err: error }, 'database is not ready')
+      }
+      if (!ok) return sendProblem(reply, problem(503, 'not-ready', 'The database is not available.'))
+      return { status: 'ready' }
+    },
+  )
+}

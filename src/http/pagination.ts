@@ -1,0 +1,45 @@
+/** Opaque keyset cursors and the RFC 8288 `Link` header for lists. */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { invalidField } from './errors.js'
+
+/** A cursor is the sort key of the last item seen: its value and its id as the tie-breaker. */
+export interface Cursor {
+  key: string | number
+  id: string
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.key, cursor.id])).toString('base64url')
+}
+
+export function decodeCursor(raw: string | undefined, keyType: 'string' | 'number'): Cursor | undefined {
+  if (raw === undefined) return undefined
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === keyType &&
+      typeof parsed[1] === 'string' &&
+      (keyType === 'string' || Number.isSafeInteger(parsed[0]))
+    ) {
+      return { key: parsed[0], id: parsed[1] }
+    }
+  } catch {
+    // fall through to the 400
+  }
+  throw invalidField('query/cursor', 'is not a cursor this API issued')
+}
+
+export interface PageResult<T> {
+  data: T[]
+  page: { limit: number; nextCursor: string | null; total: number }
+}
+
+/** Sets `Link: <…>; rel="next"` when there is a next page, keeping every other query parameter. */
+export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null) {
+  if (nextCursor === null) return
+  const url = new URL(request.url, 'http://placeholder')
+  url.searchParams.set('cursor', nextCursor)
+  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+}

@@ -1,0 +1,68 @@
+/** API tokens: shown once at creation, stored only as a SHA-256 hash. */
+import { createHash, randomBytes } from 'node:crypto'
+import { asc, eq } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { uuidv7 } from '../db/ids.js'
+import { apiTokens } from '../db/schema.js'
+
+export const SCOPES = ['content:write', 'facts:write', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
+
+export interface TokenRecord {
+  id: string
+  name: string
+  scopes: Scope[]
+  createdAt: number
+  lastUsedAt: number | null
+  revokedAt: number | null
+}
+
+// 256 random bits: a fast hash is enough, there is nothing to brute-force.
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value)
+}
+
+export async function createToken(db: Db, name: string, scopes: Scope[], now = Date.now()) {
+  const token = `nd_${randomBytes(32).toString('base64url')}`
+  const record: TokenRecord = {
+    id: uuidv7(now),
+    name,
+    scopes,
+    createdAt: now,
+    lastUsedAt: null,
+    revokedAt: null,
+  }
+  await db.insert(apiTokens).values({ ...record, tokenHash: hashToken(token) })
+  return { token, record }
+}
+
+export async function listTokens(db: Db): Promise<TokenRecord[]> {
+  const rows = await db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt))
+  return rows.map(({ tokenHash: _hash, ...record }) => ({ ...record, scopes: record.scopes as Scope[] }))
+}
+
+/** Revokes by id or by name; answers how many tokens were revoked. */
+export async function revokeToken(db: Db, idOrName: string, now = Date.now()): Promise<number> {
+  const byId = await db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, idOrName))
+  if (byId.changes > 0) return byId.changes
+  const byName = await db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.name, idOrName))
+  return byName.changes
+}
+
+/** The live token behind a bearer string, or null; records when it was last used. */
+export async function useToken(db: Db, token: string, now = Date.now()): Promise<TokenRecord | null> {
+  const [row] = await db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.tokenHash, hashToken(token)))
+    .limit(1)
+  if (!row || row.revokedAt !== null) return null
+  // One write a minute at most per token keeps reads of editors cheap.
+  if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) {
+    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id))
+  }
+  const { tokenHash: _hash, ...record } = row
+  return { ...record, scopes: record.scopes as Scope[] }
+}

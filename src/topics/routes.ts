@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { requireScope } from '../http/auth.js'
+import { cachePublic, type FeatureOptions } from '../http/context.js'
+import { notFound } from '../http/errors.js'
+import { setNextLink } from '../http/pagination.js'
+import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import { Topic, TopicCreate, TopicListQuery, TopicParams, TopicPatch } from './schemas.js'
+import {
+  createTopic,
+  deleteTopic,
+  type FactTablesOf,
+  findTopicRow,
+  getTopic,
+  listTopics,
+  noFactTables,
+  updateTopic,
+} from './store.js'
+
+const tags = ['topics']
+
+export const topicRoutes: FastifyPluginAsyncTypebox<
+  FeatureOptions & { factTablesOf?: FactTablesOf }
+> = async (app, { db, clock, factTablesOf = noFactTables }) => {
+  const existing = async (ref: string) => {
+    const row = await findTopicRow(db, ref)
+    if (!row) throw notFound(`No topic has the id or slug "${ref}".`)
+    return row
+  }
+  const present = async (ref: string) => {
+    const topic = await getTopic(db, ref, clock(), factTablesOf)
+    if (!topic) throw notFound(`No topic has the id or slug "${ref}".`)
+    return topic
+  }
+
+  app.get(
+    '/v1/topics',
+    {
+      schema: {
+        tags,
+        operationId: 'listTopics',
+        summary: 'List topics (story hubs), by slug',
+        description:
+          'A topic’s articles come from `GET /v1/articles?topic={slug}`. Counts include published articles only.',
+        querystring: TopicListQuery,
+        response: {
+          200: Page(ref(Topic), 'TopicList'),
+          ...problems(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      const page = await listTopics(db, request.query, clock(), factTablesOf)
+      setNextLink(request, reply, page.page.nextCursor)
+      cachePublic(request, reply)
+      return page
+    },
+  )
+
+  app.get(
+    '/v1/topics/:slug',
+    {
+      schema: {
+        tags,
+        operationId: 'getTopic',
+        summary: 'One topic, with its article count and fact tables',
+        params: TopicParams,
+        response: { 200: ref(Topic), ...problems(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      cachePublic(request, reply)
+      return present(request.params.slug)
+    },
+  )
+
+  app.post(
+    '/v1/topics',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'createTopic',
+        summary: 'Create a topic',
+        description:
+          'Needs `content:write`. The slug is derived from the title when absent; a slug in use is a 409.',
+        security: [{ bearerAuth: [] }],
+        body: TopicCreate,
+        response: {
+          201: { ...ref(Topic), headers: { location: { type: 'string' } }, description: 'Created.' },
+          ...problems(400, 401, 403, 409, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const row = await createTopic(db, request.body, clock())
+      reply.code(201).header('location', `/v1/topics/${row.slug}`)
+      return present(row.id)
+    },
+  )
+
+  app.patch(
+    '/v1/topics/:slug',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'updateTopic',
+        summary: 'Change some fields of a topic',
+        description: 'Needs `content:write`.',
+        security: [{ bearerAuth: [] }],
+        params: TopicParams,
+        body: TopicPatch,
+        response: { 200: ref(Topic), ...problems(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const row = await existing(request.params.slug)
+      await updateTopic(db, row.id, request.body, clock())
+      return present(row.id)
+    },
+  )
+
+  app.delete(
+    '/v1/topics/:slug',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'deleteTopic',
+        summary: 'Delete a topic',
+        description: 'Needs `content:write`. Its articles remain; they just leave the topic.',
+        security: [{ bearerAuth: [] }],
+        params: TopicParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const row = await existing(request.params.slug)
+      await deleteTopic(db, row.id)
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,141 @@
+import { and, asc, count, eq, gt, inArray, max, or } from 'drizzle-orm'
+import { isVisible } from '../articles/store.js'
+import type { Db } from '../db/client.js'
+import { isUniqueViolation } from '../db/errors.js'
+import { uuidv7 } from '../db/ids.js'
+import { slugify } from '../db/refs.js'
+import { articles, articleTopics, topics } from '../db/schema.js'
+import { conflict } from '../http/errors.js'
+import { decodeCursor, encodeCursor, type PageResult } from '../http/pagination.js'
+import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
+
+type TopicRow = typeof topics.$inferSelect
+
+/** Fact tables per topic id; filled in by the facts feature. */
+export type FactTablesOf = (
+  db: Db,
+  topicIds: string[],
+) => Promise<Map<string, { slug: string; title: string }[]>>
+
+export const noFactTables: FactTablesOf = async () => new Map()
+
+async function present(db: Db, rows: TopicRow[], now: number, factTablesOf: FactTablesOf): Promise<Topic[]> {
+  if (rows.length === 0) return []
+  const ids = rows.map((r) => r.id)
+  const stats = await db
+    .select({ topicId: articleTopics.topicId, articleCount: count(), latest: max(articles.publishedAt) })
+    .from(articleTopics)
+    .innerJoin(articles, eq(articles.id, articleTopics.articleId))
+    .where(and(inArray(articleTopics.topicId, ids), isVisible(now)))
+    .groupBy(articleTopics.topicId)
+  const byTopic = new Map(stats.map((s) => [s.topicId, s]))
+  const tables = await factTablesOf(db, ids)
+  return rows.map((row) => {
+    const s = byTopic.get(row.id)
+    return {
+      id: row.id,
+      slug: row.slug,
+      title: row.title,
+      description: row.description,
+      kind: row.kind,
+      heroImage: row.heroImage
+        ? { caption: null, credit: null, width: null, height: null, ...row.heroImage }
+        : null,
+      articleCount: s?.articleCount ?? 0,
+      latestPublishedAt: s?.latest ? new Date(s.latest).toISOString() : null,
+      factTables: tables.get(row.id) ?? [],
+      links: { self: `/v1/topics/${row.slug}`, articles: `/v1/articles?topic=${row.slug}` },
+    }
+  })
+}
+
+export async function findTopicRow(db: Db, ref: string): Promise<TopicRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(topics)
+    .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
+    .limit(1)
+  return row
+}
+
+export async function getTopic(db: Db, ref: string, now: number, factTablesOf: FactTablesOf) {
+  const row = await findTopicRow(db, ref)
+  return row ? (await present(db, [row], now, factTablesOf))[0] : undefined
+}
+
+export async function listTopics(
+  db: Db,
+  query: TopicListQuery,
+  now: number,
+  factTablesOf: FactTablesOf,
+): Promise<PageResult<Topic>> {
+  const limit = query.limit ?? 20
+  const cursor = decodeCursor(query.cursor, 'string')
+  const kind = query.kind ? eq(topics.kind, query.kind) : undefined
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(topics)
+      .where(and(kind, cursor ? gt(topics.slug, String(cursor.key)) : undefined))
+      .orderBy(asc(topics.slug))
+      .limit(limit + 1),
+    db.select({ total: count() }).from(topics).where(kind),
+  ])
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    data: await present(db, page, now, factTablesOf),
+    page: {
+      limit,
+      nextCursor: rows.length > limit && last ? encodeCursor({ key: last.slug, id: last.id }) : null,
+      total: total?.total ?? 0,
+    },
+  }
+}
+
+const duplicateSlug = (slug: string) =>
+  conflict(`The slug "${slug}" is already used by a topic.`, [
+    { path: 'body/slug', message: 'is already used' },
+  ])
+
+export async function createTopic(
+  db: Db,
+  input: TopicCreate,
+  now: number,
+  id = uuidv7(now),
+): Promise<TopicRow> {
+  const row: TopicRow = {
+    id,
+    slug: input.slug ?? slugify(input.title),
+    title: input.title,
+    description: input.description ?? null,
+    kind: input.kind ?? 'story',
+    heroImage: input.heroImage ?? null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  try {
+    await db.insert(topics).values(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateSlug(row.slug)
+    throw error
+  }
+  return row
+}
+
+export async function updateTopic(db: Db, id: string, patch: TopicPatch, now: number) {
+  try {
+    await db
+      .update(topics)
+      .set({ ...patch, updatedAt: now })
+      .where(eq(topics.id, id))
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateSlug(patch.slug ?? '')
+    throw error
+  }
+}
+
+/** Articles keep existing; they just leave the topic (and lose it as their primary topic). */
+export async function deleteTopic(db: Db, id: string) {
+  await db.delete(topics).where(eq(topics.id, id))
+}

@@ -1,0 +1,100 @@
+/** A fresh app on a fresh SQLite file per test, torn down with the test. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { type App, buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { type Database, openDatabase } from '../src/db/client.js'
+import { seedDemo } from '../src/demo/seed.js'
+import { createToken, type Scope } from '../src/tokens/store.js'
+
+export interface TestContext {
+  app: App
+  database: Database
+  dir: string
+  /** The clock the app reads; tests move it with `clock.set` / `clock.advance`. */
+  clock: { now: number; set(ms: number | string): void; advance(ms: number): void }
+  /** An `Authorization` header for a new token with the given scopes. */
+  auth(...scopes: Scope[]): Promise<{ authorization: string }>
+}
+
+export async function build(
+  t: Test,
+  options: { demo?: boolean; now?: string; env?: Record<string, string> } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'newsdesk-test-'))
+  const config = loadConfig({
+    DATABASE_URL: `file:${join(dir, 'test.db')}`,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  })
+  const database = openDatabase(config.databasePath)
+  const clock = {
+    now: Date.parse(options.now ?? '2026-01-15T12:00:00.000Z'),
+    set(ms: number | string) {
+      this.now = typeof ms === 'string' ? Date.parse(ms) : ms
+    },
+    advance(ms: number) {
+      this.now += ms
+    },
+  }
+  if (options.demo) await seedDemo(database.db, clock.now)
+  const app = await buildApp(config, { database, clock: () => clock.now, logger: false })
+  t.teardown(async () => {
+    await app.close()
+    database.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const auth = async (...scopes: Scope[]) => {
+    const { token } = await createToken(database.db, `test-${scopes.join('+')}`, scopes)
+    return { authorization: `Bearer ${token}` }
+  }
+  return { app, database, dir, clock, auth } satisfies TestContext
+}
+
+/** Creates an author and a topic through the API and answers their slugs. */
+export async function newsroom(ctx: TestContext, headers: { authorization: string }) {
+  const author = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/authors',
+    headers,
+    payload: { name: 'Test Desk' },
+  })
+  const topic = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/topics',
+    headers,
+    payload: { title: 'Border clashes' },
+  })
+  if (author.statusCode !== 201 || topic.statusCode !== 201)
+    throw new Error(`setup failed: ${author.body} ${topic.body}`)
+  return { author: author.json().slug as string, topic: topic.json().slug as string }
+}
+
+export const paragraph = (html: string) => ({ type: 'paragraph', html })
+
+/** Creates (and optionally publishes) an article through the API; answers its JSON. */
+export async function article(
+  ctx: TestContext,
+  headers: { authorization: string },
+  fields: Record<string, unknown> & { publishAt?: string; publish?: boolean },
+) {
+  const { publishAt, publish, ...body } = fields
+  const created = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/articles',
+    headers,
+    payload: { topics: [], body: { blocks: [paragraph('Some text.')] }, ...body },
+  })
+  if (created.statusCode !== 201) throw new Error(`create failed: ${created.body}`)
+  if (!publish && !publishAt) return created.json()
+  const published = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/articles/${created.json().id}/publish`,
+    headers,
+    payload: publishAt ? { publishAt } : {},
+  })
+  if (published.statusCode !== 200) throw new Error(`publish failed: ${published.body}`)
+  return published.json()
+}

@@ -1,5 +1,5 @@
 /** Reading articles: lookup by id or slug (old slugs too), lists with keyset pagination, hydration. */
-import { and, asc, count, desc, eq, exists, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import {
   articleSlugs,

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { apiTokens } from '../src/db/schema.js'
+import { build } from './helper.js'
+
+const run = promisify(execFile)
+const cli = (dir: string, ...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { ...process.env, DATABASE_URL: `file:${join(dir, 'test.db')}`, LOG_LEVEL: 'silent' },
+  })
+
+const WRITES = [
+  ['POST', '/v1/articles'],
+  ['PATCH', '/v1/articles/some-article'],
+  ['DELETE', '/v1/articles/some-article'],
+  ['POST', '/v1/articles/some-article/publish'],
+  ['POST', '/v1/articles/some-article/unpublish'],
+  ['POST', '/v1/topics'],
+  ['PATCH', '/v1/topics/some-topic'],
+  ['DELETE', '/v1/topics/some-topic'],
+  ['POST', '/v1/authors'],
+  ['PATCH', '/v1/authors/some-author'],
+  ['DELETE', '/v1/authors/some-author'],
+  ['PUT', '/v1/collections/some-collection'],
+  ['DELETE', '/v1/collections/some-collection'],
+] as const
+
+t.test('every write needs a token (401) with the right scope (403)', async (t) => {
+  const ctx = await build(t)
+  const facts = await ctx.auth('facts:write')
+  const content = await ctx.auth('content:write')
+  const admin = await ctx.auth('admin')
+  for (const [method, url] of WRITES) {
+    const none = await ctx.app.inject({ method, url, payload: {} })
+    t.equal(none.statusCode, 401, `${method} ${url} without a token`)
+    t.equal(none.headers['www-authenticate'], 'Bearer realm="newsdesk"')
+    t.equal(none.headers['content-type'], 'application/problem+json; charset=utf-8')
+    const bogus = await ctx.app.inject({ method, url, payload: {}, headers: { authorization: 'Bearer nd_not-a-real-token' } })
+    t.equal(bogus.statusCode, 401, `${method} ${url} with an unknown token`)
+    const malformed = await ctx.app.inject({ method, url, payload: {}, headers: { authorization: 'Basic dXNlcjpwYXNz' } })
+    t.equal(malformed.statusCode, 401, `${method} ${url} with a non-bearer header`)
+    const wrongScope = await ctx.app.inject({ method, url, payload: {}, headers: facts })
+    t.equal(wrongScope.statusCode, 403, `${method} ${url} with facts:write only`)
+    for (const headers of [content, admin]) {
+      const allowed = await ctx.app.inject({ method, url, payload: {}, headers })
+      t.notOk([401, 403].includes(allowed.statusCode), `${method} ${url} passes auth (${allowed.statusCode})`)
+    }
+  }
+})
+
+t.test('editors-only reads: listing drafts needs content:write', async (t) => {
+  const ctx = await build(t)
+  t.equal((await ctx.app.inject('/v1/articles?status=draft')).statusCode, 401)
+  const facts = await ctx.auth('facts:write')
+  t.equal((await ctx.app.inject({ url: '/v1/articles?status=draft', headers: facts })).statusCode, 403)
+  const content = await ctx.auth('content:write')
+  t.equal((await ctx.app.inject({ url: '/v1/articles?status=draft', headers: content })).statusCode, 200)
+  t.equal((await ctx.app.inject({ url: '/v1/articles', headers: { authorization: 'Bearer wrong' } })).statusCode, 401,
+    'a bad token is refused even on a public read')
+})
+
+t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async (t) => {
+  const ctx = await build(t)
+  const created = await cli(ctx.dir, 'tokens', 'create', '--name', 'cms', '--scopes', 'content:write,facts:write')
+  const lines = created.stdout.trim().split('\n')
+  const token = lines.at(-1) as string
+  t.match(token, /^nd_[A-Za-z0-9_-]{43}$/, 'the token alone on the last line')
+
+  const stored = ctx.database.db.select().from(apiTokens).all()
+  t.equal(stored.length, 1)
+  t.not(stored[0]?.tokenHash, token)
+  t.notOk(JSON.stringify(stored).includes(token), 'the token itself is not stored anywhere')
+  t.same(stored[0]?.scopes, ['content:write', 'facts:write'])
+
+  const headers = { authorization: `Bearer ${token}` }
+  const ok = await ctx.app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Via CLI' } })
+  t.equal(ok.statusCode, 201)
+
+  const listed = await cli(ctx.dir, 'tokens', 'list')
+  t.match(listed.stdout, /\tcms\tcontent:write,facts:write\tactive\tlast used 20/)
+  t.notOk(listed.stdout.includes(token))
+
+  await cli(ctx.dir, 'tokens', 'revoke', 'cms')
+  const revoked = await ctx.app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Too late' } })
+  t.equal(revoked.statusCode, 401)
+  t.match((await cli(ctx.dir, 'tokens', 'list')).stdout, /\tcms\t.*\trevoked 20/)
+
+  await t.rejects(cli(ctx.dir, 'tokens', 'create', '--name', 'x', '--scopes', 'root'), 'an unknown scope is refused')
+  await t.rejects(cli(ctx.dir, 'tokens', 'create', '--scopes', 'admin'), 'a name is required')
+  await t.rejects(cli(ctx.dir, 'tokens', 'revoke', 'nobody'), 'revoking an unknown token fails')
+})

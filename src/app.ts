@@ -20,6 +20,7 @@ import { errorHandler } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { problemNotFoundHandler } from './http/routing.js'
 import { Problem } from './http/schemas.js'
+import { validatorCompiler } from './http/validation.js'
 import { type Examples, info, loadExamples, tags, withExamples } from './openapi/document.js'
 import { topicRoutes } from './topics/routes.js'
 import { Topic } from './topics/schemas.js'
@@ -40,16 +41,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => uuidv7(),
-    ajv: {
-      customOptions: {
-        // Unknown properties are errors, not silently dropped; report every bad field at once.
-        removeAdditional: false,
-        allErrors: true,
-        discriminator: true,
-        coerceTypes: 'array',
-        useDefaults: true,
-      },
-    },
+    routerOptions: { maxParamLength: 200 },
+    // Errors Fastify raises before routing (bad URL encoding, over-long parameters) become problems too.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onSend', async (request, reply) => {
@@ -58,6 +52,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   app.addHook('onClose', async () => {
     if (!deps.database) database.close()
   })
+  app.setValidatorCompiler(validatorCompiler())
   app.setErrorHandler(errorHandler)
   problemNotFoundHandler(app)
   // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.

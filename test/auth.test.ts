@@ -37,9 +37,19 @@ t.test('every write needs a token (401) with the right scope (403)', async (t) =
     t.equal(none.statusCode, 401, `${method} ${url} without a token`)
     t.equal(none.headers['www-authenticate'], 'Bearer realm="newsdesk"')
     t.equal(none.headers['content-type'], 'application/problem+json; charset=utf-8')
-    const bogus = await ctx.app.inject({ method, url, payload: {}, headers: { authorization: 'Bearer nd_not-a-real-token' } })
+    const bogus = await ctx.app.inject({
+      method,
+      url,
+      payload: {},
+      headers: { authorization: 'Bearer nd_not-a-real-token' },
+    })
     t.equal(bogus.statusCode, 401, `${method} ${url} with an unknown token`)
-    const malformed = await ctx.app.inject({ method, url, payload: {}, headers: { authorization: 'Basic dXNlcjpwYXNz' } })
+    const malformed = await ctx.app.inject({
+      method,
+      url,
+      payload: {},
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    })
     t.equal(malformed.statusCode, 401, `${method} ${url} with a non-bearer header`)
     const wrongScope = await ctx.app.inject({ method, url, payload: {}, headers: facts })
     t.equal(wrongScope.statusCode, 403, `${method} ${url} with facts:write only`)
@@ -57,13 +67,24 @@ t.test('editors-only reads: listing drafts needs content:write', async (t) => {
   t.equal((await ctx.app.inject({ url: '/v1/articles?status=draft', headers: facts })).statusCode, 403)
   const content = await ctx.auth('content:write')
   t.equal((await ctx.app.inject({ url: '/v1/articles?status=draft', headers: content })).statusCode, 200)
-  t.equal((await ctx.app.inject({ url: '/v1/articles', headers: { authorization: 'Bearer wrong' } })).statusCode, 401,
-    'a bad token is refused even on a public read')
+  t.equal(
+    (await ctx.app.inject({ url: '/v1/articles', headers: { authorization: 'Bearer wrong' } })).statusCode,
+    401,
+    'a bad token is refused even on a public read',
+  )
 })
 
 t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async (t) => {
   const ctx = await build(t)
-  const created = await cli(ctx.dir, 'tokens', 'create', '--name', 'cms', '--scopes', 'content:write,facts:write')
+  const created = await cli(
+    ctx.dir,
+    'tokens',
+    'create',
+    '--name',
+    'cms',
+    '--scopes',
+    'content:write,facts:write',
+  )
   const lines = created.stdout.trim().split('\n')
   const token = lines.at(-1) as string
   t.match(token, /^nd_[A-Za-z0-9_-]{43}$/, 'the token alone on the last line')
@@ -75,7 +96,12 @@ t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async
   t.same(stored[0]?.scopes, ['content:write', 'facts:write'])
 
   const headers = { authorization: `Bearer ${token}` }
-  const ok = await ctx.app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Via CLI' } })
+  const ok = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/authors',
+    headers,
+    payload: { name: 'Via CLI' },
+  })
   t.equal(ok.statusCode, 201)
 
   const listed = await cli(ctx.dir, 'tokens', 'list')
@@ -83,11 +109,19 @@ t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async
   t.notOk(listed.stdout.includes(token))
 
   await cli(ctx.dir, 'tokens', 'revoke', 'cms')
-  const revoked = await ctx.app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Too late' } })
+  const revoked = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/authors',
+    headers,
+    payload: { name: 'Too late' },
+  })
   t.equal(revoked.statusCode, 401)
   t.match((await cli(ctx.dir, 'tokens', 'list')).stdout, /\tcms\t.*\trevoked 20/)
 
-  await t.rejects(cli(ctx.dir, 'tokens', 'create', '--name', 'x', '--scopes', 'root'), 'an unknown scope is refused')
+  await t.rejects(
+    cli(ctx.dir, 'tokens', 'create', '--name', 'x', '--scopes', 'root'),
+    'an unknown scope is refused',
+  )
   await t.rejects(cli(ctx.dir, 'tokens', 'create', '--scopes', 'admin'), 'a name is required')
   await t.rejects(cli(ctx.dir, 'tokens', 'revoke', 'nobody'), 'revoking an unknown token fails')
 })

@@ -22,10 +22,11 @@ t.test('walking 55 articles page by page while new ones are published: no duplic
   let pages = 0
   let inserted = 0
   while (url) {
-    const res = await ctx.app.inject(url)
+    const res: { statusCode: number; headers: Record<string, unknown>; json(): any } =
+      await ctx.app.inject(url)
     t.equal(res.statusCode, 200)
-    const body = res.json()
-    seen.push(...body.data.map((a: { id: string }) => a.id))
+    const body: { data: { id: string }[]; page: { nextCursor: string | null } } = res.json()
+    seen.push(...body.data.map((a) => a.id))
     pages++
     // Concurrent inserts: newer articles arrive between page requests.
     const [first, second] = await Promise.all([
@@ -55,7 +56,12 @@ t.test('oldest-first sort, filters and page.total', async (t) => {
   const editor = await ctx.auth('content:write')
   const { author, topic } = await newsroom(ctx, editor)
   const other = (
-    await ctx.app.inject({ method: 'POST', url: '/v1/authors', headers: editor, payload: { name: 'Guest Writer' } })
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/authors',
+      headers: editor,
+      payload: { name: 'Guest Writer' },
+    })
   ).json().slug
   const times = ['2026-01-10T00:00:00.000Z', '2026-01-11T00:00:00.000Z', '2026-01-12T00:00:00.000Z']
   const made = []
@@ -86,7 +92,10 @@ t.test('oldest-first sort, filters and page.total', async (t) => {
   t.same(await slugs(`?author=${other}`), { slugs: ['piece-2'], total: 1 })
   t.same(await slugs('?type=opinion'), { slugs: ['piece-2'], total: 1 })
   t.same(await slugs('?language=hy'), { slugs: ['piece-0'], total: 1 })
-  t.same(await slugs('?from=2026-01-11T00:00:00.000Z&to=2026-01-12T00:00:00.000Z'), { slugs: ['piece-1'], total: 1 })
+  t.same(await slugs('?from=2026-01-11T00:00:00.000Z&to=2026-01-12T00:00:00.000Z'), {
+    slugs: ['piece-1'],
+    total: 1,
+  })
   t.same(await slugs('?topic=no-such-topic'), { slugs: [], total: 0 })
   const firstPage = await ctx.app.inject('/v1/articles?sort=oldest&limit=2')
   t.same(firstPage.json().page.limit, 2)

@@ -84,12 +84,15 @@ export function fieldErrors(context: string, validation: AjvError[]): FieldError
   const out: FieldError[] = []
   for (const error of validation) {
     // oneOf/anyOf/if wrappers only repeat what their branches said.
-    if (['oneOf', 'anyOf', 'if', 'discriminator'].includes(error.keyword) && validation.length > 1) continue
+    if (['oneOf', 'anyOf', 'if'].includes(error.keyword) && validation.length > 1) continue
     let path = `${root}${error.instancePath}`
     let message = error.message ?? 'is invalid'
     if (error.keyword === 'required') {
       path += `/${String(error.params.missingProperty)}`
       message = 'is required'
+    } else if (error.keyword === 'discriminator') {
+      path += `/${String(error.params.tag)}`
+      message = 'is not a known type'
     } else if (error.keyword === 'additionalProperties') {
       path += `/${String(error.params.additionalProperty)}`
       message = 'is not a known property'

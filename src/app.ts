@@ -16,7 +16,7 @@ import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/client.js'
 import { uuidv7 } from './db/ids.js'
 import { authPlugin } from './http/auth.js'
-import { errorHandler } from './http/errors.js'
+import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { problemNotFoundHandler } from './http/routing.js'
 import { Problem } from './http/schemas.js'
@@ -42,10 +42,28 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     requestIdHeader: 'x-request-id',
     genReqId: () => uuidv7(),
     routerOptions: { maxParamLength: 200 },
+    return503OnClosing: false, // answered below, as a problem
     // Errors Fastify raises before routing (bad URL encoding, over-long parameters) become problems too.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // While shutting down, requests that still arrive on open connections are told to go elsewhere.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close')
+      throw new HttpProblem(
+        503,
+        'shutting-down',
+        'This instance is shutting down; retry the request.',
+        undefined,
+        { 'retry-after': '1' },
+      )
+    }
+  })
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

@@ -1,10 +1,25 @@
 /** Recognising constraint violations is dialect-specific, so it lives here. */
+
+/** The driver's error code, looking through the wrappers Drizzle puts around driver errors. */
+function driverCode(error: unknown): unknown {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (code !== undefined) return code
+  }
+  return undefined
+}
+
 export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = driverCode(error)
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
 }
 
+/** SQLite reports ON DELETE RESTRICT as a trigger constraint, with the foreign key named in the message. */
 export function isForeignKeyViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = driverCode(error)
+  if (code === 'SQLITE_CONSTRAINT_TRIGGER')
+    return /FOREIGN KEY/i.test(
+      String((error as Error)?.message ?? '') + String((error as { cause?: Error })?.cause?.message ?? ''),
+    )
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
 }

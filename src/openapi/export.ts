@@ -79,6 +79,18 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
       payload: { name: 'OC Media Caucasus Desk', bio: 'Reporting from across the Caucasus.' },
     },
     {
+      operationId: 'updateTopic',
+      method: 'PATCH',
+      url: `/v1/topics/${DEMO.topic.slug}`,
+      payload: { description: 'The two-day war on the Armenia–Azerbaijan border of 13–14 September 2022.' },
+    },
+    {
+      operationId: 'updateAuthor',
+      method: 'PATCH',
+      url: `/v1/authors/${DEMO.author.slug}`,
+      payload: { bio: 'Independent journalism in the Caucasus.' },
+    },
+    {
       operationId: 'putCollection',
       method: 'PUT',
       url: `/v1/collections/${DEMO.editorsPicks.slug}`,

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { generate, serialise } from '../src/openapi/export.js'
+import { build } from './helper.js'
+
+const FIX = 'Run `npm run openapi` and commit openapi/openapi.json and openapi/examples.json.'
+
+t.test('the committed OpenAPI document and examples match the code', async (t) => {
+  const { document, examples } = await generate()
+  t.equal(
+    serialise(document),
+    readFileSync('openapi/openapi.json', 'utf8'),
+    `openapi/openapi.json has drifted. ${FIX}`,
+  )
+  t.equal(
+    serialise(examples),
+    readFileSync('openapi/examples.json', 'utf8'),
+    `openapi/examples.json has drifted. ${FIX}`,
+  )
+})
+
+t.test('the document is complete enough to generate a typed client from', async (t) => {
+  const document = JSON.parse(readFileSync('openapi/openapi.json', 'utf8'))
+  t.equal(document.openapi, '3.1.0')
+  t.notOk(document.servers, 'no host-dependent servers')
+  t.ok(document.components.securitySchemes.bearerAuth)
+  const operationIds = new Set<string>()
+  for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
+    for (const [method, op] of Object.entries<any>(operations)) {
+      const name = `${method.toUpperCase()} ${path}`
+      t.ok(op.operationId, `${name} has an operationId`)
+      t.notOk(operationIds.has(op.operationId), `${name}: operationId is unique`)
+      operationIds.add(op.operationId)
+      t.ok(op.tags?.length, `${name} has a tag`)
+      t.ok(op.summary, `${name} has a summary`)
+      for (const parameter of op.parameters ?? []) {
+        t.ok(
+          parameter.description || parameter.schema?.description,
+          `${name}: parameter ${parameter.name} is described`,
+        )
+      }
+      const statuses = Object.keys(op.responses)
+      t.ok(
+        statuses.some((s) => s.startsWith('2')),
+        `${name} declares its success`,
+      )
+      if (path.startsWith('/v1/')) {
+        t.ok(statuses.includes('400') && statuses.includes('500'), `${name} declares its errors`)
+        for (const s of statuses.filter((s) => Number(s) >= 400)) {
+          t.ok(op.responses[s].content['application/problem+json'], `${name} ${s} is problem+json`)
+        }
+      }
+      for (const s of statuses) t.ok(op.responses[s].description, `${name} ${s} is described`)
+      if (['post', 'put', 'patch'].includes(method) && op.security) {
+        t.same(op.security, [{ bearerAuth: [] }], `${name} declares its security`)
+      }
+      const hasExample = Object.values<any>(op.responses).some((r) =>
+        Object.values<any>(r.content ?? {}).some((media) => media.example !== undefined),
+      )
+      if (!['deleteArticle', 'deleteTopic', 'deleteAuthor', 'deleteCollection'].includes(op.operationId)) {
+        t.ok(hasExample, `${name} has an example`)
+      }
+    }
+  }
+})
+
+t.test('/openapi.json and /docs are served', async (t) => {
+  const { app } = await build(t)
+  const res = await app.inject('/openapi.json')
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().info.title, 'Newsdesk API')
+  const docs = await app.inject('/docs')
+  t.ok([200, 302].includes(docs.statusCode))
+  const page = await app.inject(docs.statusCode === 302 ? String(docs.headers.location) : '/docs')
+  t.match(page.body, /swagger/i)
+})

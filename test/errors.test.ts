@@ -1,11 +1,24 @@
 import t from 'tap'
-import { build } from './helper.js'
+import { article, build, newsroom } from './helper.js'
 
 const PROBLEM = 'application/problem+json; charset=utf-8'
 
 t.test('malformed input on every route: a 4xx problem, never a 5xx', async (t) => {
-  const ctx = await build(t, { demo: true, env: { BODY_LIMIT: '65536' } })
+  const ctx = await build(t, { env: { BODY_LIMIT: '65536' } })
   const admin = await ctx.auth('admin')
+  const { author, topic } = await newsroom(ctx, admin)
+  const existing = await article(ctx, admin, {
+    headline: 'Existing',
+    authors: [author],
+    topics: [topic],
+    publish: true,
+  })
+  await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/collections/existing',
+    headers: admin,
+    payload: { title: 'E', items: [existing.id] },
+  })
   await ctx.app.ready()
   const document = ctx.app.swagger() as { paths: Record<string, Record<string, unknown>> }
   const badSegments = [

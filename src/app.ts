@@ -15,6 +15,10 @@ import { Collection } from './collections/schemas.js'
 import type { Config } from './config.js'
 import { type Database, openDatabase } from './db/client.js'
 import { uuidv7 } from './db/ids.js'
+import { referenceRoutes } from './facts/reference-routes.js'
+import { factRoutes } from './facts/routes.js'
+import { FactTable, Figure, Metric, Party, Source } from './facts/schemas.js'
+import { factTablesByTopic } from './facts/tables.js'
 import { authPlugin } from './http/auth.js'
 import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
@@ -102,16 +106,32 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       withExamples((documentObject as { openapiObject: never }).openapiObject, examples) as never,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  for (const schema of [Problem, ArticleSummary, Article, Topic, Author, Collection]) app.addSchema(schema)
+  for (const schema of [
+    Problem,
+    ArticleSummary,
+    Article,
+    Topic,
+    Author,
+    Collection,
+    Party,
+    Source,
+    Metric,
+    Figure,
+    FactTable,
+  ]) {
+    app.addSchema(schema)
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   const feature = { db: database.db, config, clock }
   await app.register(authPlugin, { db: database.db })
   await app.register(healthRoutes, { database })
   await app.register(articleRoutes, feature)
-  await app.register(topicRoutes, feature)
+  await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })
   await app.register(authorRoutes, feature)
   await app.register(collectionRoutes, feature)
+  await app.register(factRoutes, feature)
+  await app.register(referenceRoutes, feature)
   return app
 }
 

@@ -8,6 +8,7 @@ import {
   articleTopics,
   authors,
   bylines,
+  factTables,
   type StoredImage,
   topics,
 } from '../db/schema.js'
@@ -169,9 +170,15 @@ export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer
   }
 }
 
-/** Fact tables arrive with the facts feature; until then no block resolves. */
-async function factTableTitles(_db: Db, _blocks: BlockInput[]): Promise<Map<string, string>> {
-  return new Map()
+/** Titles of the fact tables that `factTable` blocks point at (fact tables are public, like published content). */
+async function factTableTitles(db: Db, blocks: BlockInput[]): Promise<Map<string, string>> {
+  const slugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
+  if (slugs.length === 0) return new Map()
+  const rows = await db
+    .select({ slug: factTables.slug, title: factTables.title })
+    .from(factTables)
+    .where(inArray(factTables.slug, slugs))
+  return new Map(rows.map((r) => [r.slug, r.title]))
 }
 
 export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promise<Article> {

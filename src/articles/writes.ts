@@ -14,6 +14,7 @@ import {
   articleTopics,
   authors,
   bylines,
+  factTables,
   relatedArticles,
   topics,
 } from '../db/schema.js'
@@ -65,7 +66,24 @@ function resolveBlocks(tx: Tx, blocks: BlockInput[], selfId: string, errors: Fie
       found.set(row.slug, row.id)
     }
   }
+  const tableSlugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
+  const tables = new Set(
+    tableSlugs.length === 0
+      ? []
+      : tx
+          .select({ slug: factTables.slug })
+          .from(factTables)
+          .where(inArray(factTables.slug, tableSlugs))
+          .all()
+          .map((t) => t.slug),
+  )
   return blocks.map((block, i) => {
+    if (block.type === 'factTable' && !tables.has(block.factTable)) {
+      errors.push({
+        path: `body/body/blocks/${i}/factTable`,
+        message: `no fact table has the slug "${block.factTable}"`,
+      })
+    }
     if (block.type !== 'related') return block
     const id = found.get(block.article)
     if (id === undefined || id === selfId) {

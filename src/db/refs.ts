@@ -4,7 +4,7 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { FieldError } from '../http/errors.js'
 import type { Db } from './client.js'
 
-interface Referable {
+export interface Referable {
   table: SQLiteTable
   id: SQLiteColumn
   slug: SQLiteColumn

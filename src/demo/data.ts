@@ -222,6 +222,7 @@ export const MAIN: DemoArticle = {
         p(
           'Armenia has claimed 207 deaths or missing persons and at least 20 soldiers taken prisoner by Azerbaijan, in addition to three civilians killed and two missing, and around a dozen civilian injuries. Azerbaijan has reported that 80 of its service members were killed during the fighting, while 282 other soldiers and two civilians were injured.',
         ),
+        { type: 'factTable', factTable: 'september-2022-clashes-casualties' },
         { type: 'heading', level: 2, text: 'US condemns ‘invasion of Armenia’' },
         p(
           'Two days following the end of the fighting, US House Speaker Nancy Pelosi visited Armenia, in a trip planned prior to the recent conflict. While in Yerevan, she explicitly blamed Azerbaijan for its ‘invasion of Armenia’. Pelosi and her delegation made reference on several occasions to the failure of Armenia’s current security arrangements with Russia and the Russian-led Collective Security Treaty Organisation (CSTO), while maintaining that such arrangements were a matter for Armenia to decide.',

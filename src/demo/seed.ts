@@ -5,8 +5,12 @@ import { createAuthor } from '../authors/store.js'
 import { putCollection } from '../collections/store.js'
 import type { Db } from '../db/client.js'
 import { articles, authors } from '../db/schema.js'
+import { recordFigure } from '../facts/figures.js'
+import { createParty, createSource } from '../facts/reference.js'
+import { createFactTable } from '../facts/tables.js'
 import { createTopic } from '../topics/store.js'
 import { DEMO, DEMO_ARTICLES, EDITORS_PICKS } from './data.js'
+import { DEMO_FIGURES, FACTS } from './facts.js'
 
 /** Whether the database holds no content at all (the demo is only loaded into an empty newsroom). */
 export async function isEmpty(db: Db): Promise<boolean> {
@@ -23,10 +27,21 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
   await createAuthor(db, author, now, authorId)
   const { id: topicId, ...topic } = DEMO.topic
   await createTopic(db, topic, now, topicId)
+  for (const { id, ...party } of FACTS.parties) await createParty(db, party, now, id)
+  for (const { id, ...source } of FACTS.sources) await createSource(db, source, now, id)
+  const { id: tableId, ...table } = FACTS.table
+  const factTable = await createFactTable(db, { ...table, topic: topicId }, now, tableId)
   for (const article of DEMO_ARTICLES) {
     const at = Date.parse(article.publishedAt)
     createArticle(db, article.input, at, article.id)
     publishArticle(db, article.id, at, undefined, at)
+  }
+  for (const figure of DEMO_FIGURES) {
+    recordFigure(db, factTable, figure.input, {
+      now: Date.parse(figure.recordedAt),
+      recordedBy: 'demo',
+      id: figure.id,
+    })
   }
   putCollection(db, DEMO.editorsPicks.slug, { title: DEMO.editorsPicks.title, items: EDITORS_PICKS }, now)
   return true

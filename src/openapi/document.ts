@@ -42,6 +42,11 @@ export const tags = [
   { name: 'topics', description: 'Story hubs such as "2022 Azerbaijani Attack on Armenia".' },
   { name: 'authors', description: 'People and desks in bylines.' },
   { name: 'collections', description: 'Curated, ordered lists such as `editors-picks`.' },
+  {
+    name: 'fact tables',
+    description:
+      'Sourced, time-varying, disputed figures: every figure is one claim by one source, with its wording, qualifier and provenance. Newer claims supersede older ones in their series; corrections deprecate; nothing is deleted.',
+  },
   { name: 'operations', description: 'Liveness and readiness for orchestrators.' },
 ]
 
@@ -60,7 +65,8 @@ export function withExamples(document: OpenApiDocument, examples: Examples): Ope
         string,
         { content?: Record<string, { example?: unknown }> }
       >
-      const media = responses[String(example.status)]?.content?.['application/json']
+      const content = responses[String(example.status)]?.content ?? {}
+      const media = content['application/json'] ?? Object.values(content)[0]
       if (media && example.response !== undefined) media.example = example.response
       const requestMedia = (
         operation.requestBody as { content?: Record<string, { example?: unknown }> } | undefined

@@ -9,6 +9,7 @@ import { type App, buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
 import { DEMO, MAIN } from '../demo/data.js'
+import { DEMO_FIGURES, FACTS } from '../demo/facts.js'
 import { seedDemo } from '../demo/seed.js'
 import { createToken } from '../tokens/store.js'
 import { type Examples, openapiFolder } from './document.js'
@@ -34,6 +35,18 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
     { operationId: 'listAuthors', method: 'GET', url: '/v1/authors' },
     { operationId: 'getAuthor', method: 'GET', url: `/v1/authors/${DEMO.author.slug}` },
     { operationId: 'getCollection', method: 'GET', url: `/v1/collections/${DEMO.editorsPicks.slug}` },
+    { operationId: 'listFactTables', method: 'GET', url: '/v1/fact-tables' },
+    { operationId: 'getFactTable', method: 'GET', url: `/v1/fact-tables/${FACTS.table.slug}` },
+    { operationId: 'getFactTableHistory', method: 'GET', url: `/v1/fact-tables/${FACTS.table.slug}/history` },
+    { operationId: 'listFigures', method: 'GET', url: `/v1/fact-tables/${FACTS.table.slug}/figures` },
+    { operationId: 'listFiguresCsv', method: 'GET', url: `/v1/fact-tables/${FACTS.table.slug}/figures.csv` },
+    { operationId: 'getFigure', method: 'GET', url: `/v1/figures/${DEMO_FIGURES[2]?.id}` },
+    { operationId: 'listParties', method: 'GET', url: '/v1/parties' },
+    { operationId: 'getParty', method: 'GET', url: '/v1/parties/armenia' },
+    { operationId: 'listSources', method: 'GET', url: '/v1/sources' },
+    { operationId: 'getSource', method: 'GET', url: '/v1/sources/government-of-armenia' },
+    { operationId: 'listMetrics', method: 'GET', url: '/v1/metrics' },
+    { operationId: 'getMetric', method: 'GET', url: '/v1/metrics/killed-or-missing' },
     { operationId: 'health', method: 'GET', url: '/health' },
     { operationId: 'ready', method: 'GET', url: '/ready' },
     {
@@ -99,6 +112,67 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
         items: [main, 'opinion-the-war-never-ended-the-peace-process-never-existed'],
       },
     },
+    {
+      operationId: 'createFactTable',
+      method: 'POST',
+      url: '/v1/fact-tables',
+      payload: { title: 'Prisoners of war held after September 2022', topic: DEMO.topic.slug },
+    },
+    {
+      operationId: 'updateFactTable',
+      method: 'PATCH',
+      url: `/v1/fact-tables/${FACTS.table.slug}`,
+      payload: { methodology: FACTS.table.methodology },
+    },
+    {
+      operationId: 'recordFigure',
+      method: 'POST',
+      url: `/v1/fact-tables/${FACTS.table.slug}/figures`,
+      payload: {
+        metric: 'wounded',
+        subject: 'armenia',
+        category: 'civilian',
+        claimant: 'government-of-armenia',
+        value: { qualifier: 'around', best: 12, text: 'around a dozen civilian injuries' },
+        asOf: '2022-09-20T10:00:00.000Z',
+        asOfPrecision: 'day',
+        article: MAIN.input.slug,
+        corrects: DEMO_FIGURES[6]?.id,
+        quote: 'Armenia has claimed … around a dozen civilian injuries.',
+      },
+    },
+    {
+      operationId: 'deprecateFigure',
+      method: 'POST',
+      url: `/v1/figures/${DEMO_FIGURES[10]?.id}/deprecate`,
+      payload: { reason: 'duplicate', note: 'Recorded twice.' },
+    },
+    { operationId: 'createParty', method: 'POST', url: '/v1/parties', payload: { name: 'Russia' } },
+    { operationId: 'updateParty', method: 'PATCH', url: '/v1/parties/armenia', payload: { name: 'Armenia' } },
+    {
+      operationId: 'createSource',
+      method: 'POST',
+      url: '/v1/sources',
+      payload: { name: 'Ministry of Defence of Armenia', kind: 'ministry', party: 'armenia' },
+    },
+    {
+      operationId: 'updateSource',
+      method: 'PATCH',
+      url: '/v1/sources/oc-media',
+      payload: { kind: 'newsroom' },
+    },
+    {
+      operationId: 'createMetric',
+      method: 'POST',
+      url: '/v1/metrics',
+      payload: { name: 'Killed or wounded', components: ['killed', 'wounded'] },
+    },
+    {
+      operationId: 'updateMetric',
+      method: 'PATCH',
+      url: '/v1/metrics/captured',
+      payload: { description: 'People taken prisoner, by the counterparty.' },
+    },
   ]
   const examples: Examples = {}
   for (const call of calls) {
@@ -111,7 +185,7 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
       throw new Error(`example ${call.operationId} answered ${res.statusCode}: ${res.body}`)
     examples[call.operationId] = {
       status: res.statusCode,
-      response: JSON.parse(res.body),
+      response: String(res.headers['content-type']).includes('json') ? JSON.parse(res.body) : res.body,
       ...(call.payload === undefined || call.method === 'GET' ? {} : { request: call.payload }),
     }
   }

@@ -1,0 +1,329 @@
+/**
+ * Figures: one row per claim. Recording one supersedes the previous figure of its series; a correction records a
+ * new figure and deprecates the wrong one in the same transaction. Nothing is ever deleted or edited in place.
+ */
+import { and, asc, desc, eq, isNull, lte, ne } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/sqlite-core'
+import type { Db } from '../db/client.js'
+import { uuidv7 } from '../db/ids.js'
+import { type Referable, resolveRefs } from '../db/refs.js'
+import { articles, figures, metrics, parties, sources } from '../db/schema.js'
+import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
+import { metricOf, partyOf, refTargets, sourceOf } from './reference.js'
+import type { Deprecation, Figure, FigureCreate } from './schemas.js'
+import type { FactTableRow } from './tables.js'
+
+/** How far in the future an as-of time may be, for clocks that disagree a little. */
+export const CLOCK_SKEW_MS = 5 * 60_000
+
+export type FigureRow = typeof figures.$inferSelect
+
+type Value = FigureCreate['value']
+
+/** The same rules as the table's CHECK constraints, with the paths an editor needs to fix them. */
+export function valueErrors(value: Value): FieldError[] {
+  const errors: FieldError[] = []
+  const need = (field: 'best' | 'low' | 'high') => {
+    if (value[field] === undefined)
+      errors.push({
+        path: `body/value/${field}`,
+        message: `is required when the qualifier is ${value.qualifier}`,
+      })
+  }
+  const forbid = (field: 'best' | 'low' | 'high') => {
+    if (value[field] !== undefined)
+      errors.push({
+        path: `body/value/${field}`,
+        message: `must be absent when the qualifier is ${value.qualifier}`,
+      })
+  }
+  switch (value.qualifier) {
+    case 'exact':
+      need('best')
+      forbid('low')
+      forbid('high')
+      break
+    case 'around':
+      need('best')
+      break
+    case 'at-least':
+    case 'more-than':
+      need('low')
+      forbid('high')
+      break
+    case 'up-to':
+    case 'fewer-than':
+      need('high')
+      forbid('low')
+      break
+    case 'range':
+      need('low')
+      need('high')
+      if (value.low !== undefined && value.high !== undefined && value.low >= value.high) {
+        errors.push({ path: 'body/value/high', message: 'must be greater than low for a range' })
+      }
+      break
+    case 'unknown':
+      forbid('best')
+      forbid('low')
+      forbid('high')
+      break
+  }
+  const { best, low, high } = value
+  if (low !== undefined && best !== undefined && low > best)
+    errors.push({ path: 'body/value/best', message: 'must not be less than low' })
+  if (high !== undefined && best !== undefined && best > high)
+    errors.push({ path: 'body/value/best', message: 'must not be more than high' })
+  return errors
+}
+
+const sameSeries = (
+  row: Pick<FigureRow, 'tableId' | 'metricId' | 'subjectPartyId' | 'category' | 'claimantId'>,
+) =>
+  and(
+    eq(figures.tableId, row.tableId),
+    eq(figures.metricId, row.metricId),
+    row.subjectPartyId === null
+      ? isNull(figures.subjectPartyId)
+      : eq(figures.subjectPartyId, row.subjectPartyId),
+    eq(figures.category, row.category),
+    eq(figures.claimantId, row.claimantId),
+  )
+
+export function recordFigure(
+  db: Db,
+  table: FactTableRow,
+  input: FigureCreate,
+  context: { now: number; recordedBy: string; id?: string },
+): string {
+  return db.transaction((tx) => {
+    const { now } = context
+    const errors: FieldError[] = []
+    const one = (target: Referable, ref: string | null | undefined, path: string, noun: string) => {
+      if (ref === undefined || ref === null) return null
+      const found: FieldError[] = []
+      const [id] = resolveRefs(tx, target, [ref], path, noun, found)
+      errors.push(...found.map((e) => ({ ...e, path })))
+      return id ?? null
+    }
+    const metricId = one(refTargets.metric, input.metric, 'body/metric', 'metric')
+    const subjectPartyId = one(refTargets.party, input.subject, 'body/subject', 'party')
+    const counterpartyId = one(refTargets.party, input.counterparty, 'body/counterparty', 'party')
+    const claimantId = one(refTargets.source, input.claimant, 'body/claimant', 'source')
+    const articleId = one(
+      { table: articles, id: articles.id, slug: articles.slug },
+      input.article,
+      'body/article',
+      'article',
+    )
+    errors.push(...valueErrors(input.value))
+    const asOf = Date.parse(input.asOf)
+    if (asOf > now + CLOCK_SKEW_MS) errors.push({ path: 'body/asOf', message: 'is in the future' })
+    let corrected: FigureRow | undefined
+    if (input.corrects) {
+      corrected = tx.select().from(figures).where(eq(figures.id, input.corrects)).get()
+      if (!corrected || corrected.tableId !== table.id) {
+        errors.push({ path: 'body/corrects', message: 'no figure of this table has that id' })
+      }
+    }
+    if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+    if (corrected?.rank === 'deprecated') throw conflict('The figure to correct is already deprecated.')
+
+    const series = {
+      tableId: table.id,
+      metricId: metricId as string,
+      subjectPartyId,
+      category: input.category,
+      claimantId: claimantId as string,
+    }
+    const previous = tx
+      .select({ id: figures.id })
+      .from(figures)
+      .where(and(sameSeries(series), ne(figures.rank, 'deprecated'), lte(figures.asOf, asOf)))
+      .orderBy(desc(figures.asOf), desc(figures.recordedAt), desc(figures.id))
+      .get()
+    const id = context.id ?? uuidv7(now)
+    tx.insert(figures)
+      .values({
+        id,
+        ...series,
+        counterpartyId,
+        qualifier: input.value.qualifier,
+        best: input.value.best ?? null,
+        low: input.value.low ?? null,
+        high: input.value.high ?? null,
+        verbatim: input.value.text,
+        asOf,
+        asOfPrecision: input.asOfPrecision ?? 'day',
+        sourceUrl: input.sourceUrl ?? null,
+        quote: input.quote ?? null,
+        articleId,
+        verification: input.verification ?? 'unverified',
+        rank: input.rank ?? 'normal',
+        supersedesId: corrected?.id ?? previous?.id ?? null,
+        recordedAt: now,
+        recordedBy: context.recordedBy,
+      })
+      .run()
+    if (corrected) deprecate(tx, corrected, { reason: 'corrected' }, now, context.recordedBy)
+    return id
+  })
+}
+
+function deprecate(tx: Db, row: FigureRow, deprecation: Deprecation, now: number, by: string) {
+  tx.update(figures)
+    .set({
+      rank: 'deprecated',
+      deprecationReason: deprecation.reason,
+      deprecationNote: deprecation.note ?? null,
+      deprecatedAt: now,
+      deprecatedBy: by,
+    })
+    .where(eq(figures.id, row.id))
+    .run()
+}
+
+export function deprecateFigure(
+  db: Db,
+  id: string,
+  deprecation: Deprecation,
+  now: number,
+  by: string,
+): FigureRow {
+  return db.transaction((tx) => {
+    const row = tx.select().from(figures).where(eq(figures.id, id)).get()
+    if (!row) throw notFound(`No figure has the id "${id}".`)
+    if (row.rank === 'deprecated')
+      throw conflict(`The figure was already deprecated (${row.deprecationReason}).`)
+    deprecate(tx, row, deprecation, now, by)
+    return row
+  })
+}
+
+const subject = alias(parties, 'subject')
+const counterparty = alias(parties, 'counterparty')
+const claimantParty = alias(parties, 'claimant_party')
+
+/** Every figure of a table (or one figure), with what it points at, in as-of order. */
+export async function loadFigures(db: Db, where: { tableId: string } | { id: string }) {
+  return db
+    .select({
+      figure: figures,
+      metric: metrics,
+      subject,
+      counterparty,
+      claimant: sources,
+      claimantParty,
+      article: {
+        id: articles.id,
+        slug: articles.slug,
+        headline: articles.headline,
+        status: articles.status,
+        publishedAt: articles.publishedAt,
+      },
+    })
+    .from(figures)
+    .innerJoin(metrics, eq(metrics.id, figures.metricId))
+    .innerJoin(sources, eq(sources.id, figures.claimantId))
+    .leftJoin(subject, eq(subject.id, figures.subjectPartyId))
+    .leftJoin(counterparty, eq(counterparty.id, figures.counterpartyId))
+    .leftJoin(claimantParty, eq(claimantParty.id, sources.partyId))
+    .leftJoin(articles, eq(articles.id, figures.articleId))
+    .where('tableId' in where ? eq(figures.tableId, where.tableId) : eq(figures.id, where.id))
+    .orderBy(asc(figures.asOf), asc(figures.recordedAt), asc(figures.id))
+}
+
+export type LoadedFigure = Awaited<ReturnType<typeof loadFigures>>[number]
+
+export function stanceOf(f: LoadedFigure): Figure['stance'] {
+  if (f.claimantParty === null) return 'independent'
+  if (f.subject === null) return 'involved'
+  return f.claimantParty.id === f.subject.id ? 'self-reported' : 'adversary'
+}
+
+const number = (n: number | null) => (n === null ? '' : n.toLocaleString('en-US'))
+
+export function displayOf(row: Pick<FigureRow, 'qualifier' | 'best' | 'low' | 'high'>): string {
+  switch (row.qualifier) {
+    case 'exact':
+      return number(row.best)
+    case 'around':
+      return `around ${number(row.best)}`
+    case 'at-least':
+      return `at least ${number(row.low)}`
+    case 'more-than':
+      return `more than ${number(row.low)}`
+    case 'up-to':
+      return `up to ${number(row.high)}`
+    case 'fewer-than':
+      return `fewer than ${number(row.high)}`
+    case 'range':
+      return `${number(row.low)}–${number(row.high)}`
+    case 'unknown':
+      return 'unknown'
+  }
+}
+
+export interface PresentOptions {
+  tableSlug: string
+  now: number
+  /** Editors see who recorded figures and links to unpublished articles. */
+  editor: boolean
+  /** Figure id → the figure that superseded it. */
+  supersededBy: Map<string, string>
+  /** Deprecations after this time are not shown (the table as it stood then). */
+  knownAt?: number
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export function presentFigure(f: LoadedFigure, options: PresentOptions): Figure {
+  const row = f.figure
+  const deprecated =
+    row.rank === 'deprecated' && (options.knownAt === undefined || (row.deprecatedAt ?? 0) <= options.knownAt)
+  const articleVisible =
+    f.article !== null &&
+    (options.editor ||
+      (f.article.status === 'published' && (f.article.publishedAt ?? Infinity) <= options.now))
+  const figure: Figure = {
+    id: row.id,
+    table: options.tableSlug,
+    metric: { slug: f.metric.slug, name: f.metric.name, compound: f.metric.components.length > 0 },
+    subject: f.subject ? partyOf(f.subject) : null,
+    category: row.category,
+    counterparty: f.counterparty ? partyOf(f.counterparty) : null,
+    claimant: sourceOf(f.claimant, f.claimantParty),
+    stance: stanceOf(f),
+    value: {
+      qualifier: row.qualifier,
+      best: row.best,
+      low: row.low,
+      high: row.high,
+      text: row.verbatim,
+      display: displayOf(row),
+    },
+    asOf: iso(row.asOf),
+    asOfPrecision: row.asOfPrecision,
+    verification: row.verification,
+    rank: deprecated ? 'deprecated' : row.rank === 'deprecated' ? 'normal' : row.rank,
+    deprecation:
+      deprecated && row.deprecationReason && row.deprecatedAt !== null
+        ? { reason: row.deprecationReason, note: row.deprecationNote, at: iso(row.deprecatedAt) }
+        : null,
+    supersedes: row.supersedesId,
+    supersededBy: options.supersededBy.get(row.id) ?? null,
+    provenance: {
+      url: row.sourceUrl,
+      quote: row.quote,
+      article:
+        articleVisible && f.article
+          ? { id: f.article.id, slug: f.article.slug, headline: f.article.headline }
+          : null,
+    },
+    recordedAt: iso(row.recordedAt),
+  }
+  if (options.editor) figure.recordedBy = row.recordedBy
+  return figure
+}
+
+export { metricOf }

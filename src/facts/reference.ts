@@ -1,0 +1,199 @@
+/** Parties, sources and metrics: the reference data figures point at. */
+import { asc, eq, or } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { isUniqueViolation } from '../db/errors.js'
+import { uuidv7 } from '../db/ids.js'
+import { resolveRefs, slugify } from '../db/refs.js'
+import { metrics, parties, sources } from '../db/schema.js'
+import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
+import type {
+  Metric,
+  MetricCreate,
+  MetricPatch,
+  Party,
+  PartyCreate,
+  Source,
+  SourceCreate,
+  SourcePatch,
+} from './schemas.js'
+
+type PartyRow = typeof parties.$inferSelect
+type SourceRow = typeof sources.$inferSelect
+type MetricRow = typeof metrics.$inferSelect
+
+export const partyOf = (row: PartyRow): Party => ({ id: row.id, slug: row.slug, name: row.name })
+export const sourceOf = (row: SourceRow, party: PartyRow | null | undefined): Source => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  kind: row.kind,
+  party: party ? partyOf(party) : null,
+  url: row.url,
+})
+export const metricOf = (row: MetricRow): Metric => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  description: row.description,
+  compound: row.components.length > 0,
+  components: row.components,
+})
+
+const partyRef = { table: parties, id: parties.id, slug: parties.slug }
+export const refTargets = {
+  party: partyRef,
+  source: { table: sources, id: sources.id, slug: sources.slug },
+  metric: { table: metrics, id: metrics.id, slug: metrics.slug },
+}
+
+/** Runs an insert or update, turning a duplicate slug into a 409 that names the field. */
+async function uniquely<T>(noun: string, slug: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(`The slug "${slug}" is already used by a ${noun}.`, [
+        { path: 'body/slug', message: 'is already used' },
+      ])
+    }
+    throw error
+  }
+}
+
+function fail(errors: FieldError[]) {
+  if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
+}
+
+export async function listParties(db: Db): Promise<Party[]> {
+  return (await db.select().from(parties).orderBy(asc(parties.name))).map(partyOf)
+}
+
+export async function findParty(db: Db, ref: string): Promise<PartyRow> {
+  const [row] = await db
+    .select()
+    .from(parties)
+    .where(or(eq(parties.slug, ref), eq(parties.id, ref)))
+  if (!row) throw notFound(`No party has the id or slug "${ref}".`)
+  return row
+}
+
+export async function createParty(db: Db, input: PartyCreate, now: number, id = uuidv7(now)): Promise<Party> {
+  const row: PartyRow = {
+    id,
+    slug: input.slug ?? slugify(input.name),
+    name: input.name,
+    createdAt: now,
+    updatedAt: now,
+  }
+  await uniquely('party', row.slug, () => db.insert(parties).values(row))
+  return partyOf(row)
+}
+
+export async function renameParty(db: Db, id: string, name: string, now: number) {
+  await db.update(parties).set({ name, updatedAt: now }).where(eq(parties.id, id))
+}
+
+export async function listSources(db: Db): Promise<Source[]> {
+  const rows = await db
+    .select({ source: sources, party: parties })
+    .from(sources)
+    .leftJoin(parties, eq(parties.id, sources.partyId))
+    .orderBy(asc(sources.name))
+  return rows.map((r) => sourceOf(r.source, r.party))
+}
+
+export async function findSource(db: Db, ref: string): Promise<Source> {
+  const [row] = await db
+    .select({ source: sources, party: parties })
+    .from(sources)
+    .leftJoin(parties, eq(parties.id, sources.partyId))
+    .where(or(eq(sources.slug, ref), eq(sources.id, ref)))
+  if (!row) throw notFound(`No source has the id or slug "${ref}".`)
+  return sourceOf(row.source, row.party)
+}
+
+function partyIdFor(db: Db, ref: string | null | undefined): string | null | undefined {
+  if (ref === undefined || ref === null) return ref
+  const errors: FieldError[] = []
+  const [id] = resolveRefs(db, partyRef, [ref], 'body/party', 'party', errors)
+  fail(errors.map((e) => ({ ...e, path: 'body/party' })))
+  return id
+}
+
+export async function createSource(
+  db: Db,
+  input: SourceCreate,
+  now: number,
+  id = uuidv7(now),
+): Promise<Source> {
+  const row: SourceRow = {
+    id,
+    slug: input.slug ?? slugify(input.name),
+    name: input.name,
+    kind: input.kind ?? 'other',
+    partyId: partyIdFor(db, input.party) ?? null,
+    url: input.url ?? null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  await uniquely('source', row.slug, () => db.insert(sources).values(row))
+  return findSource(db, id)
+}
+
+export async function updateSource(db: Db, id: string, patch: SourcePatch, now: number): Promise<Source> {
+  const { party, ...rest } = patch
+  const partyId = partyIdFor(db, party)
+  await db
+    .update(sources)
+    .set({ ...rest, ...(partyId !== undefined ? { partyId } : {}), updatedAt: now })
+    .where(eq(sources.id, id))
+  return findSource(db, id)
+}
+
+export async function listMetrics(db: Db): Promise<Metric[]> {
+  return (await db.select().from(metrics).orderBy(asc(metrics.createdAt), asc(metrics.id))).map(metricOf)
+}
+
+export async function findMetric(db: Db, ref: string): Promise<Metric> {
+  const [row] = await db
+    .select()
+    .from(metrics)
+    .where(or(eq(metrics.slug, ref), eq(metrics.id, ref)))
+  if (!row) throw notFound(`No metric has the id or slug "${ref}".`)
+  return metricOf(row)
+}
+
+function checkComponents(db: Db, components: string[] | undefined, self?: string) {
+  if (!components?.length) return
+  const errors: FieldError[] = []
+  resolveRefs(db, refTargets.metric, components, 'body/components', 'metric', errors)
+  const selfIndex = self === undefined ? -1 : components.indexOf(self)
+  if (selfIndex >= 0)
+    errors.push({ path: `body/components/${selfIndex}`, message: 'a metric cannot contain itself' })
+  fail(errors)
+}
+
+export async function createMetric(db: Db, input: MetricCreate, now: number): Promise<Metric> {
+  const slug = input.slug ?? slugify(input.name)
+  checkComponents(db, input.components, slug)
+  const row: MetricRow = {
+    id: uuidv7(now),
+    slug,
+    name: input.name,
+    description: input.description ?? null,
+    components: input.components ?? [],
+    createdAt: now,
+    updatedAt: now,
+  }
+  await uniquely('metric', slug, () => db.insert(metrics).values(row))
+  return metricOf(row)
+}
+
+export async function updateMetric(db: Db, metric: Metric, patch: MetricPatch, now: number): Promise<Metric> {
+  checkComponents(db, patch.components, metric.slug)
+  await db
+    .update(metrics)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(metrics.id, metric.id))
+  return findMetric(db, metric.id)
+}

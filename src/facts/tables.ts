@@ -1,0 +1,109 @@
+/** Fact tables themselves: a slug, a title, a methodology note, the topic they belong to. */
+import { asc, eq, inArray, or } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { isUniqueViolation } from '../db/errors.js'
+import { uuidv7 } from '../db/ids.js'
+import { resolveRefs, slugify } from '../db/refs.js'
+import { factTables, topics } from '../db/schema.js'
+import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
+import type { FactTableCreate, FactTablePatch } from './schemas.js'
+
+export type FactTableRow = typeof factTables.$inferSelect
+
+export async function findFactTable(db: Db, ref: string): Promise<FactTableRow> {
+  const [row] = await db
+    .select()
+    .from(factTables)
+    .where(or(eq(factTables.slug, ref), eq(factTables.id, ref)))
+  if (!row) throw notFound(`No fact table has the id or slug "${ref}".`)
+  return row
+}
+
+export async function tableTopic(db: Db, row: FactTableRow) {
+  if (!row.topicId) return null
+  const [topic] = await db
+    .select({ id: topics.id, slug: topics.slug, title: topics.title })
+    .from(topics)
+    .where(eq(topics.id, row.topicId))
+  return topic ?? null
+}
+
+export const tableLinks = (slug: string) => ({
+  self: `/v1/fact-tables/${slug}`,
+  history: `/v1/fact-tables/${slug}/history`,
+  figures: `/v1/fact-tables/${slug}/figures`,
+  csv: `/v1/fact-tables/${slug}/figures.csv`,
+})
+
+function topicIdFor(db: Db, ref: string | null | undefined): string | null | undefined {
+  if (ref === undefined || ref === null) return ref
+  const errors: FieldError[] = []
+  const [id] = resolveRefs(
+    db,
+    { table: topics, id: topics.id, slug: topics.slug },
+    [ref],
+    'body/topic',
+    'topic',
+    errors,
+  )
+  if (id === undefined)
+    throw badRequest(`body/topic: no topic has the id or slug "${ref}"`, [
+      { path: 'body/topic', message: `no topic has the id or slug "${ref}"` },
+    ])
+  return id
+}
+
+export async function createFactTable(db: Db, input: FactTableCreate, now: number, id = uuidv7(now)) {
+  const row: FactTableRow = {
+    id,
+    slug: input.slug ?? slugify(input.title),
+    title: input.title,
+    methodology: input.methodology ?? null,
+    topicId: topicIdFor(db, input.topic) ?? null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  try {
+    await db.insert(factTables).values(row)
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(`The slug "${row.slug}" is already used by a fact table.`, [
+        { path: 'body/slug', message: 'is already used' },
+      ])
+    }
+    throw error
+  }
+  return row
+}
+
+export async function updateFactTable(db: Db, row: FactTableRow, patch: FactTablePatch, now: number) {
+  const { topic, ...rest } = patch
+  const topicId = topicIdFor(db, topic)
+  await db
+    .update(factTables)
+    .set({ ...rest, ...(topicId !== undefined ? { topicId } : {}), updatedAt: now })
+    .where(eq(factTables.id, row.id))
+  return findFactTable(db, row.id)
+}
+
+export async function listFactTables(db: Db) {
+  return db.select().from(factTables).orderBy(asc(factTables.slug))
+}
+
+/** The fact tables of each topic, for topic pages. */
+export async function factTablesByTopic(db: Db, topicIds: string[]) {
+  const rows =
+    topicIds.length === 0
+      ? []
+      : await db
+          .select({ topicId: factTables.topicId, slug: factTables.slug, title: factTables.title })
+          .from(factTables)
+          .where(inArray(factTables.topicId, topicIds))
+          .orderBy(asc(factTables.slug))
+  const map = new Map<string, { slug: string; title: string }[]>()
+  for (const { topicId, ...table } of rows) {
+    if (topicId === null) continue
+    map.set(topicId, [...(map.get(topicId) ?? []), table])
+  }
+  return map
+}

@@ -436,3 +436,28 @@ t.test('editors manage parties, sources, metrics and tables; facts:write is requ
   })
   t.equal(renamed.json().name, 'Georgia (country)')
 })
+
+t.test('the database itself refuses inconsistent numbers, whatever writes them', async (t) => {
+  const ctx = await build(t, { demo: true })
+  const sqlite = ctx.database.db.$client
+  const insert = (qualifier: string, best: number | null, low: number | null, high: number | null) => () =>
+    sqlite
+      .prepare(
+        `insert into figures (id, table_id, metric_id, subject_party_id, category, claimant_id, qualifier, best, low, high,
+          verbatim, as_of, as_of_precision, verification, rank, recorded_at, recorded_by)
+         select 'x-' || abs(random()), t.id, m.id, null, 'all', s.id, ?, ?, ?, ?, 'x', 0, 'day', 'unverified', 'normal', 0, 'test'
+         from fact_tables t, metrics m, sources s limit 1`,
+      )
+      .run(qualifier, best, low, high)
+  t.throws(insert('range', null, 50, 10), /CHECK constraint failed/, 'low > high')
+  t.throws(insert('at-least', 5, 10, null), /CHECK constraint failed/, 'best < low')
+  t.throws(insert('exact', null, null, null), /CHECK constraint failed/, 'exact without a number')
+  t.throws(insert('unknown', 3, null, null), /CHECK constraint failed/, 'unknown with a number')
+  t.throws(insert('exact', -1, null, null), /CHECK constraint failed/, 'negative')
+  t.throws(
+    () => sqlite.prepare("update figures set rank = 'deprecated' where rowid = (select min(rowid) from figures)").run(),
+    /CHECK constraint failed/,
+    'deprecation needs a reason and a time',
+  )
+  t.doesNotThrow(insert('range', 15, 10, 20), 'a consistent range is accepted')
+})

@@ -2,6 +2,7 @@
  * buildApp: the one way to assemble Newsdesk, used by the server, every test and the OpenAPI export.
  * It reads like a table of contents: cross-cutting plugins first, then each feature.
  */
+import { EventEmitter } from 'node:events'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -19,6 +20,16 @@ import { referenceRoutes } from './facts/reference-routes.js'
 import { factRoutes } from './facts/routes.js'
 import { FactTable, Figure, Metric, Party, Source } from './facts/schemas.js'
 import { factTablesByTopic } from './facts/tables.js'
+import { popularityRoutes } from './popularity/routes.js'
+import { Popularity } from './popularity/service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Writes buffered view counts now (tests and operators; a timer does it every flush interval). */
+    flushViews(): Promise<void>
+  }
+}
+
 import { authPlugin } from './http/auth.js'
 import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
@@ -47,6 +58,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     genReqId: () => uuidv7(),
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: false, // answered below, as a problem
+    trustProxy: config.trustProxy,
     // Errors Fastify raises before routing (bad URL encoding, over-long parameters) become problems too.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -71,7 +83,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  const popularity = new Popularity({
+    db: database.db,
+    clock,
+    flushIntervalMs: config.viewsFlushIntervalMs,
+    rateLimitPerMinute: config.viewsRateLimitPerMinute,
+    siteUrl: config.siteUrl,
+    log: app.log,
+  })
+  popularity.start()
+  app.decorate('flushViews', () => popularity.flush())
+  // Buffered view counts are written before the database closes.
   app.addHook('onClose', async () => {
+    await popularity.close()
     if (!deps.database) database.close()
   })
   app.setValidatorCompiler(validatorCompiler())
@@ -123,7 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
-  const feature = { db: database.db, config, clock }
+  const feature = { db: database.db, config, clock, events: new EventEmitter() }
   await app.register(authPlugin, { db: database.db })
   await app.register(healthRoutes, { database })
   await app.register(articleRoutes, feature)
@@ -132,6 +156,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(collectionRoutes, feature)
   await app.register(factRoutes, feature)
   await app.register(referenceRoutes, feature)
+  await app.register(popularityRoutes, { ...feature, popularity })
   return app
 }
 

@@ -19,6 +19,8 @@ export interface Config {
   viewsFlushIntervalMs: number
   /** Beacons one client may send per minute before it is answered 429. */
   viewsRateLimitPerMinute: number
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  trustProxy: boolean
 }
 
 export class ConfigError extends Error {
@@ -88,7 +90,13 @@ export function loadConfig(env: Env = {}): Config {
       integer(100, 3_600_000),
       'milliseconds 100-3600000',
     ),
-    viewsRateLimitPerMinute: read('VIEWS_RATE_LIMIT', 120, integer(1, 1_000_000), 'a positive whole number'),
+    viewsRateLimitPerMinute: read(
+      'VIEWS_RATE_LIMIT',
+      120,
+      integer(1, 1_000_000_000),
+      'a positive whole number',
+    ),
+    trustProxy: read('TRUST_PROXY', false, boolean, 'true or false'),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config

@@ -439,7 +439,7 @@ t.test('editors manage parties, sources, metrics and tables; facts:write is requ
 
 t.test('the database itself refuses inconsistent numbers, whatever writes them', async (t) => {
   const ctx = await build(t, { demo: true })
-  const sqlite = ctx.database.db.$client
+  const sqlite = (ctx.database.db as unknown as { $client: import('better-sqlite3').Database }).$client
   const insert = (qualifier: string, best: number | null, low: number | null, high: number | null) => () =>
     sqlite
       .prepare(
@@ -455,7 +455,10 @@ t.test('the database itself refuses inconsistent numbers, whatever writes them',
   t.throws(insert('unknown', 3, null, null), /CHECK constraint failed/, 'unknown with a number')
   t.throws(insert('exact', -1, null, null), /CHECK constraint failed/, 'negative')
   t.throws(
-    () => sqlite.prepare("update figures set rank = 'deprecated' where rowid = (select min(rowid) from figures)").run(),
+    () =>
+      sqlite
+        .prepare("update figures set rank = 'deprecated' where rowid = (select min(rowid) from figures)")
+        .run(),
     /CHECK constraint failed/,
     'deprecation needs a reason and a time',
   )

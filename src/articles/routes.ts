@@ -35,8 +35,15 @@ const WithETag = {
 
 export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
   app,
-  { db, config, clock },
+  { db, config, clock, events },
 ) => {
+  // Every successful write tells other features (Most Popular's cache) that articles changed, before the
+  // response leaves, so the writer's next read never sees a stale list.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300)
+      events.emit('articles-changed')
+    return payload
+  })
   const viewer = (request: FastifyRequest) => ({
     editor: isEditor(request),
     now: clock(),

@@ -8,9 +8,11 @@ import { articles, authors } from '../db/schema.js'
 import { recordFigure } from '../facts/figures.js'
 import { createParty, createSource } from '../facts/reference.js'
 import { createFactTable } from '../facts/tables.js'
+import { addToBuckets } from '../popularity/store.js'
 import { createTopic } from '../topics/store.js'
 import { DEMO, DEMO_ARTICLES, EDITORS_PICKS } from './data.js'
 import { DEMO_FIGURES, FACTS } from './facts.js'
+import { demoViews } from './views.js'
 
 /** Whether the database holds no content at all (the demo is only loaded into an empty newsroom). */
 export async function isEmpty(db: Db): Promise<boolean> {
@@ -44,5 +46,6 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
     })
   }
   putCollection(db, DEMO.editorsPicks.slug, { title: DEMO.editorsPicks.title, items: EDITORS_PICKS }, now)
+  addToBuckets(db, demoViews(now))
   return true
 }

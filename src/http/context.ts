@@ -1,4 +1,5 @@
 /** What every feature plugin is given by buildApp: the database, the configuration and the clock. */
+import type { EventEmitter } from 'node:events'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import type { Db } from '../db/client.js'
@@ -8,6 +9,8 @@ export interface FeatureOptions {
   config: Config
   /** Milliseconds since the epoch; injectable so tests control time instead of sleeping. */
   clock: () => number
+  /** In-process notifications between features: `articles-changed` after every article write. */
+  events: EventEmitter
 }
 
 /** Public reads may be cached by CDNs briefly; anything an editor sees must not be. */

@@ -47,6 +47,10 @@ export const tags = [
     description:
       'Sourced, time-varying, disputed figures: every figure is one claim by one source, with its wording, qualifier and provenance. Newer claims supersede older ones in their series; corrections deprecate; nothing is deleted.',
   },
+  {
+    name: 'popularity',
+    description: 'View beacons, Most Popular over 1, 7 and 30 days, trending, and editors’ statistics.',
+  },
   { name: 'operations', description: 'Liveness and readiness for orchestrators.' },
 ]
 

@@ -1,0 +1,149 @@
+/**
+ * Counting views in memory, so that a beacon costs a few map operations and never a database write.
+ *
+ * - Visitors are a hash of a random salt that rotates every UTC day (and is never stored) with the IP address and
+ *   user agent: neither is kept, and a visitor cannot be followed from one day to the next.
+ * - A repeat view of the same article by the same visitor within 30 minutes counts once.
+ * - Bots (by user agent, with the `isbot` list) are counted apart and never enter Most Popular.
+ * Deltas accumulate per article per UTC hour until `take()` hands them to a flush.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { isbot } from 'isbot'
+
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 86_400_000
+export const REPEAT_WINDOW_MS = 30 * 60_000
+
+export interface Delta {
+  articleId: string
+  hour: number
+  views: number
+  uniques: number
+  botViews: number
+}
+
+export interface ViewInput {
+  articleId: string
+  ip: string
+  userAgent: string | undefined
+  now: number
+}
+
+export type ViewOutcome = 'counted' | 'repeat' | 'bot'
+
+export class ViewCounter {
+  private pending = new Map<string, Delta>()
+  /** `visitor:article` → when it was last counted, for the 30-minute repeat rule. */
+  private lastCounted = new Map<string, number>()
+  /** `hour` → `visitor:article` pairs already counted as unique in that hour. */
+  private uniquesByHour = new Map<number, Set<string>>()
+  private salt = { day: -1, value: Buffer.alloc(0) }
+  private bots = new Map<string, boolean>()
+
+  /** Distinct article-hours waiting for a flush. */
+  get size(): number {
+    return this.pending.size
+  }
+
+  record(view: ViewInput): ViewOutcome {
+    const hour = view.now - (view.now % HOUR_MS)
+    if (this.isBot(view.userAgent)) {
+      this.delta(view.articleId, hour).botViews++
+      return 'bot'
+    }
+    const pair = `${this.visitor(view)}:${view.articleId}`
+    const last = this.lastCounted.get(pair)
+    if (last !== undefined && view.now - last < REPEAT_WINDOW_MS) return 'repeat'
+    this.lastCounted.set(pair, view.now)
+    const delta = this.delta(view.articleId, hour)
+    delta.views++
+    let seen = this.uniquesByHour.get(hour)
+    if (!seen) {
+      seen = new Set()
+      this.uniquesByHour.set(hour, seen)
+    }
+    if (!seen.has(pair)) {
+      seen.add(pair)
+      delta.uniques++
+    }
+    return 'counted'
+  }
+
+  /** Hands over everything counted since the last call. */
+  take(): Delta[] {
+    const deltas = [...this.pending.values()]
+    this.pending = new Map()
+    return deltas
+  }
+
+  /** Puts back deltas whose flush failed, so the next flush carries them. */
+  restore(deltas: Delta[]): void {
+    for (const d of deltas) {
+      const delta = this.delta(d.articleId, d.hour)
+      delta.views += d.views
+      delta.uniques += d.uniques
+      delta.botViews += d.botViews
+    }
+  }
+
+  /** Forgets what the repeat and unique rules no longer need, keeping memory bounded by recent traffic. */
+  prune(now: number): void {
+    for (const [pair, at] of this.lastCounted) if (now - at >= REPEAT_WINDOW_MS) this.lastCounted.delete(pair)
+    const currentHour = now - (now % HOUR_MS)
+    for (const hour of this.uniquesByHour.keys()) if (hour < currentHour) this.uniquesByHour.delete(hour)
+    if (this.bots.size > 10_000) this.bots.clear()
+  }
+
+  private delta(articleId: string, hour: number): Delta {
+    const key = `${articleId}:${hour}`
+    let delta = this.pending.get(key)
+    if (!delta) {
+      delta = { articleId, hour, views: 0, uniques: 0, botViews: 0 }
+      this.pending.set(key, delta)
+    }
+    return delta
+  }
+
+  /** A request without a user agent is a script, not a reader. */
+  private isBot(userAgent: string | undefined): boolean {
+    if (!userAgent) return true
+    let bot = this.bots.get(userAgent)
+    if (bot === undefined) {
+      bot = isbot(userAgent)
+      this.bots.set(userAgent, bot)
+    }
+    return bot
+  }
+
+  private visitor(view: ViewInput): string {
+    const day = Math.floor(view.now / DAY_MS)
+    if (this.salt.day !== day) this.salt = { day, value: randomBytes(32) }
+    return createHash('sha256')
+      .update(this.salt.value)
+      .update(view.ip)
+      .update('\u0000')
+      .update(view.userAgent ?? '')
+      .digest('base64url')
+      .slice(0, 22)
+  }
+}
+
+/** A fixed one-minute window per client: enough to keep one client from inflating counts. */
+export class RateLimiter {
+  private window = -1
+  private counts = new Map<string, number>()
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Seconds to wait, or 0 when the request may go ahead. */
+  check(client: string, now: number): number {
+    const window = Math.floor(now / 60_000)
+    if (window !== this.window) {
+      this.window = window
+      this.counts = new Map()
+    }
+    const count = (this.counts.get(client) ?? 0) + 1
+    this.counts.set(client, count)
+    return count > this.perMinute ? Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000)) : 0
+  }
+}

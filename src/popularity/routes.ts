@@ -1,0 +1,210 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ArticleParams, ArticleSummary } from '../articles/schemas.js'
+import { lookupArticle } from '../articles/store.js'
+import { requireScope } from '../http/auth.js'
+import type { FeatureOptions } from '../http/context.js'
+import { notFound, tooManyRequests } from '../http/errors.js'
+import { problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
+import type { Popularity } from './service.js'
+import { articleStats, TRENDING_FORMULA, WINDOWS, type Window } from './store.js'
+
+const tags = ['popularity']
+const Limit = Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'How many, 1-50.' })
+const TopicFilter = { ...Ref, description: 'Only articles in this topic (slug or id).' }
+
+const PopularList = Type.Object(
+  {
+    window: StringEnum(Object.keys(WINDOWS) as Window[]),
+    generatedAt: {
+      ...Timestamp,
+      description: 'When the list was computed; it is refreshed at least every flush interval.',
+    },
+    data: Type.Array(
+      Type.Object(
+        {
+          rank: Type.Integer(),
+          views: Type.Integer({ description: 'Views by people in the window; bots excluded.' }),
+          article: ref(ArticleSummary),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'PopularList' },
+)
+const TrendingList = Type.Object(
+  {
+    generatedAt: Timestamp,
+    data: Type.Array(
+      Type.Object(
+        {
+          rank: Type.Integer(),
+          score: Type.Number({ description: 'Decayed views; see the formula.' }),
+          article: ref(ArticleSummary),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'TrendingList' },
+)
+const Counts = {
+  views: Type.Integer({ description: 'Views by people, a repeat within 30 minutes counted once.' }),
+  uniques: Type.Integer({ description: 'Distinct visitors per hour, summed.' }),
+  botViews: Type.Integer({ description: 'Requests from bots and crawlers.' }),
+}
+const Stats = Type.Object(
+  {
+    article: Type.Object(
+      { id: Type.String(), slug: Type.String(), headline: Type.String() },
+      { additionalProperties: false },
+    ),
+    totals: Type.Object(Counts, { additionalProperties: false }),
+    daily: Type.Array(
+      Type.Object(
+        { date: Type.String({ format: 'date', description: 'UTC day.' }), ...Counts },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'ArticleStats' },
+)
+
+/** JSON that is already serialised (cached) goes out as it is. */
+const raw = (payload: unknown) => payload as string
+
+export const popularityRoutes: FastifyPluginAsyncTypebox<
+  FeatureOptions & { popularity: Popularity }
+> = async (app, { db, config, clock, events, popularity }) => {
+  events.on('articles-changed', () => popularity.invalidate())
+
+  // navigator.sendBeacon sends strings as text/plain; its content is ignored.
+  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) =>
+    done(null, body),
+  )
+
+  app.post(
+    '/v1/articles/:article/views',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags,
+        operationId: 'recordView',
+        summary: 'Count one view (a beacon)',
+        description:
+          'Send from the page with `navigator.sendBeacon(url)` or `fetch(url, { method: "POST", keepalive: true })`: an empty body, any `text/plain` body, or `{}` as JSON. Answers 202 at once: the view is counted in memory and written within the flush interval. Bots are counted apart; a repeat by the same visitor within 30 minutes counts once; visitors are a daily-salted hash of IP and user agent, neither of which is stored. One client may send a limited number per minute (429 with `Retry-After`).',
+        params: ArticleParams,
+        body: {
+          content: {
+            'application/json': { schema: Type.Object({}, { additionalProperties: false }) },
+            'text/plain': { schema: Type.String({ maxLength: 4096 }) },
+          },
+        },
+        response: {
+          202: { description: 'Counted (or recognised as a repeat or a bot); no body.', type: 'null' },
+          ...problems(400, 404, 413, 415, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const wait = popularity.rateLimit(request.ip)
+      if (wait > 0) throw tooManyRequests(wait)
+      const articleId = await popularity.visibleArticleId(request.params.article)
+      if (articleId === undefined)
+        throw notFound(`No published article has the id or slug "${request.params.article}".`)
+      popularity.record({ articleId, ip: request.ip, userAgent: request.headers['user-agent'] })
+      return reply
+        .code(202)
+        .header('cache-control', 'no-store')
+        .send(undefined as never)
+    },
+  )
+
+  app.get(
+    '/v1/popular',
+    {
+      schema: {
+        tags,
+        operationId: 'listPopular',
+        summary: 'Most Popular: the most viewed published articles',
+        description:
+          'Views by people (bots excluded) over the last 1, 7 or 30 days, counted in whole hours: a view in hour H counts in `1d` until H + 24 h. Ties go to the newer article, then the id. Computed from the hourly counts at most once per flush interval and served from memory.',
+        querystring: Type.Object(
+          {
+            window: Type.Optional({
+              ...StringEnum(Object.keys(WINDOWS) as Window[]),
+              default: '1d',
+              description: 'The period.',
+            }),
+            topic: Type.Optional(TopicFilter),
+            limit: Type.Optional(Limit),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PopularList, ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      const body = await popularity.popular(
+        request.query.window ?? '1d',
+        request.query.limit ?? 10,
+        request.query.topic,
+      )
+      return reply
+        .header('cache-control', `public, max-age=${Math.ceil(config.viewsFlushIntervalMs / 1000)}`)
+        .type('application/json; charset=utf-8')
+        .serializer(raw)
+        .send(body as never)
+    },
+  )
+
+  app.get(
+    '/v1/trending',
+    {
+      schema: {
+        tags,
+        operationId: 'listTrending',
+        summary: 'Trending: articles gaining attention now',
+        description: `Views with exponential time decay. ${TRENDING_FORMULA}`,
+        querystring: Type.Object(
+          { topic: Type.Optional(TopicFilter), limit: Type.Optional(Limit) },
+          { additionalProperties: false },
+        ),
+        response: { 200: TrendingList, ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      const body = await popularity.trending(request.query.limit ?? 10, request.query.topic)
+      return reply
+        .header('cache-control', `public, max-age=${Math.ceil(config.viewsFlushIntervalMs / 1000)}`)
+        .type('application/json; charset=utf-8')
+        .serializer(raw)
+        .send(body as never)
+    },
+  )
+
+  app.get(
+    '/v1/articles/:article/stats',
+    {
+      onRequest: requireScope('content:write'),
+      schema: {
+        tags,
+        operationId: 'getArticleStats',
+        summary: 'View statistics of one article (editors)',
+        description: 'Needs `content:write`. Totals and UTC days, as of the last flush.',
+        security: [{ bearerAuth: [] }],
+        params: ArticleParams,
+        response: { 200: Stats, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      let found = await lookupArticle(db, request.params.article, { editor: true, now: clock() })
+      if (found.kind === 'moved') found = await lookupArticle(db, found.slug, { editor: true, now: clock() })
+      if (found.kind !== 'found') throw notFound(`No article has the id or slug "${request.params.article}".`)
+      reply.header('cache-control', 'private, no-store')
+      const { id, slug, headline } = found.row
+      return { article: { id, slug, headline }, ...(await articleStats(db, id)) }
+    },
+  )
+}

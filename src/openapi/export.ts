@@ -22,6 +22,8 @@ interface Call {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT'
   url: string
   payload?: unknown
+  /** A read that needs a token. */
+  editor?: boolean
 }
 
 async function exampleCalls(app: App, authorization: string): Promise<Examples> {
@@ -47,6 +49,9 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
     { operationId: 'getSource', method: 'GET', url: '/v1/sources/government-of-armenia' },
     { operationId: 'listMetrics', method: 'GET', url: '/v1/metrics' },
     { operationId: 'getMetric', method: 'GET', url: '/v1/metrics/killed-or-missing' },
+    { operationId: 'listPopular', method: 'GET', url: '/v1/popular?window=1d&limit=3' },
+    { operationId: 'listTrending', method: 'GET', url: '/v1/trending?limit=3' },
+    { operationId: 'getArticleStats', method: 'GET', url: `/v1/articles/${main}/stats`, editor: true },
     { operationId: 'health', method: 'GET', url: '/health' },
     { operationId: 'ready', method: 'GET', url: '/ready' },
     {
@@ -179,7 +184,8 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
     const res = await app.inject({
       method: call.method,
       url: call.url,
-      ...(call.method === 'GET' ? {} : { headers: { authorization }, payload: call.payload ?? {} }),
+      ...(call.method === 'GET' ? {} : { payload: call.payload ?? {} }),
+      ...(call.method !== 'GET' || call.editor ? { headers: { authorization } } : {}),
     })
     if (res.statusCode >= 300)
       throw new Error(`example ${call.operationId} answered ${res.statusCode}: ${res.body}`)

@@ -7,7 +7,7 @@
  * - Bots (by user agent, with the `isbot` list) are counted apart and never enter Most Popular.
  * Deltas accumulate per article per UTC hour until `take()` hands them to a flush.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { isbot } from 'isbot'
 
 export const HOUR_MS = 3_600_000
@@ -37,7 +37,7 @@ export class ViewCounter {
   private lastCounted = new Map<string, number>()
   /** `hour` → `visitor:article` pairs already counted as unique in that hour. */
   private uniquesByHour = new Map<number, Set<string>>()
-  private salt = { day: -1, value: Buffer.alloc(0) }
+  private salt = { day: -1, value: '' }
   private bots = new Map<string, boolean>()
 
   /** Distinct article-hours waiting for a flush. */
@@ -117,14 +117,12 @@ export class ViewCounter {
 
   private visitor(view: ViewInput): string {
     const day = Math.floor(view.now / DAY_MS)
-    if (this.salt.day !== day) this.salt = { day, value: randomBytes(32) }
-    return createHash('sha256')
-      .update(this.salt.value)
-      .update(view.ip)
-      .update('\u0000')
-      .update(view.userAgent ?? '')
-      .digest('base64url')
-      .slice(0, 22)
+    if (this.salt.day !== day) this.salt = { day, value: randomBytes(32).toString('base64') }
+    return hash(
+      'sha256',
+      `${this.salt.value}\u0000${view.ip}\u0000${view.userAgent ?? ''}`,
+      'base64url',
+    ).slice(0, 22)
   }
 }
 

@@ -47,11 +47,15 @@ export class Popularity {
     return this.limiter.check(client, this.options.clock())
   }
 
+  /** The id behind `ref` if it was recently looked up and found published; no database access. */
+  knownArticleId(ref: string): string | undefined {
+    const cached = this.refs.get(ref)
+    return cached && cached.expires > this.options.clock() ? cached.id : undefined
+  }
+
   /** The id of the published article behind `ref` (id, slug or old slug), or undefined. */
   async visibleArticleId(ref: string): Promise<string | undefined> {
     const now = this.options.clock()
-    const cached = this.refs.get(ref)
-    if (cached && cached.expires > now) return cached.id
     let found = await lookupArticle(this.options.db, ref, { editor: false, now })
     if (found.kind === 'moved')
       found = await lookupArticle(this.options.db, found.slug, { editor: false, now })

@@ -12,7 +12,7 @@ import {
   type StoredImage,
   topics,
 } from '../db/schema.js'
-import { decodeCursor, encodeCursor, type PageResult } from '../http/pagination.js'
+import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { hasLiveBlocks, type Resolver, renderBody } from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
 
@@ -282,14 +282,12 @@ export async function listArticles(
       .from(articles)
       .where(and(...conditions)),
   ])
-  const pageRows = rows.slice(0, limit)
-  const last = pageRows.at(-1)
-  const nextCursor =
-    rows.length > limit && last
-      ? encodeCursor({ key: last.publishedAt ?? (includesDrafts ? last.createdAt : 0), id: last.id })
-      : null
-  return {
-    data: await summarise(db, pageRows, viewer),
-    page: { limit, nextCursor, total: totalRow?.total ?? 0 },
-  }
+  const page = pageOf(
+    rows,
+    limit,
+    totalRow?.total ?? 0,
+    (last) => ({ key: last.publishedAt ?? last.createdAt, id: last.id }),
+    (r) => r,
+  )
+  return { ...page, data: await summarise(db, page.data, viewer) }
 }

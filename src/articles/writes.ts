@@ -133,34 +133,27 @@ function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: string | nul
   }
 }
 
+/** Replaces each ordered list that is given (byline, topics, tags, curated related), one insert per list. */
 function replaceLinks(
   tx: Tx,
   articleId: string,
   links: { authorIds?: string[]; topicIds?: string[]; tags?: string[]; relatedIds?: string[] },
 ) {
-  if (links.authorIds) {
-    tx.delete(bylines).where(eq(bylines.articleId, articleId)).run()
-    links.authorIds.forEach((authorId, position) => {
-      tx.insert(bylines).values({ articleId, authorId, position }).run()
-    })
-  }
-  if (links.topicIds) {
-    tx.delete(articleTopics).where(eq(articleTopics.articleId, articleId)).run()
-    links.topicIds.forEach((topicId, position) => {
-      tx.insert(articleTopics).values({ articleId, topicId, position }).run()
-    })
-  }
-  if (links.tags) {
-    tx.delete(articleTags).where(eq(articleTags.articleId, articleId)).run()
-    links.tags.forEach((tag, position) => {
-      tx.insert(articleTags).values({ articleId, tag, position }).run()
-    })
-  }
-  if (links.relatedIds) {
-    tx.delete(relatedArticles).where(eq(relatedArticles.articleId, articleId)).run()
-    links.relatedIds.forEach((relatedId, position) => {
-      tx.insert(relatedArticles).values({ articleId, relatedId, position }).run()
-    })
+  const ordered = <T>(values: T[] | undefined, row: (value: T, position: number) => object) =>
+    values?.map((value, position) => ({ articleId, position, ...row(value, position) }))
+  const lists = [
+    [bylines, ordered(links.authorIds, (authorId) => ({ authorId }))],
+    [articleTopics, ordered(links.topicIds, (topicId) => ({ topicId }))],
+    [articleTags, ordered(links.tags, (tag) => ({ tag }))],
+    [relatedArticles, ordered(links.relatedIds, (relatedId) => ({ relatedId }))],
+  ] as const
+  for (const [table, rows] of lists) {
+    if (rows === undefined) continue
+    tx.delete(table).where(eq(table.articleId, articleId)).run()
+    if (rows.length > 0)
+      tx.insert(table)
+        .values(rows as never)
+        .run()
   }
 }
 

@@ -1,11 +1,11 @@
 import { asc, count, eq, gt, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js'
+import { isForeignKeyViolation, withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { authors } from '../db/schema.js'
 import { conflict } from '../http/errors.js'
-import { decodeCursor, encodeCursor, type PageResult } from '../http/pagination.js'
+import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import type { Author, AuthorCreate, AuthorListQuery, AuthorPatch } from './schemas.js'
 
 type AuthorRow = typeof authors.$inferSelect
@@ -40,22 +40,14 @@ export async function listAuthors(db: Db, query: AuthorListQuery): Promise<PageR
       .limit(limit + 1),
     db.select({ total: count() }).from(authors),
   ])
-  const page = rows.slice(0, limit)
-  const last = page.at(-1)
-  return {
-    data: page.map(present),
-    page: {
-      limit,
-      nextCursor: rows.length > limit && last ? encodeCursor({ key: last.slug, id: last.id }) : null,
-      total: total?.total ?? 0,
-    },
-  }
+  return pageOf(
+    rows,
+    limit,
+    total?.total ?? 0,
+    (last) => ({ key: last.slug, id: last.id }),
+    (page) => page.map(present),
+  )
 }
-
-const duplicateSlug = (slug: string) =>
-  conflict(`The slug "${slug}" is already used by an author.`, [
-    { path: 'body/slug', message: 'is already used' },
-  ])
 
 export async function createAuthor(
   db: Db,
@@ -72,25 +64,17 @@ export async function createAuthor(
     createdAt: now,
     updatedAt: now,
   }
-  try {
-    await db.insert(authors).values(row)
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateSlug(row.slug)
-    throw error
-  }
+  await withUniqueSlug('an author', row.slug, () => db.insert(authors).values(row))
   return present(row)
 }
 
 export async function updateAuthor(db: Db, id: string, patch: AuthorPatch, now: number) {
-  try {
-    await db
+  await withUniqueSlug('an author', patch.slug ?? '', () =>
+    db
       .update(authors)
       .set({ ...patch, updatedAt: now })
-      .where(eq(authors.id, id))
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateSlug(patch.slug ?? '')
-    throw error
-  }
+      .where(eq(authors.id, id)),
+  )
 }
 
 /** An author still in a byline cannot go: the article would silently lose its byline. */

@@ -1,4 +1,5 @@
 /** Recognising constraint violations is dialect-specific, so it lives here. */
+import { conflict } from '../http/errors.js'
 
 /** The driver's error code, looking through the wrappers Drizzle puts around driver errors. */
 function driverCode(error: unknown): unknown {
@@ -22,4 +23,18 @@ export function isForeignKeyViolation(error: unknown): boolean {
       String((error as Error)?.message ?? '') + String((error as { cause?: Error })?.cause?.message ?? ''),
     )
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
+}
+
+/** Runs a write that may hit a unique slug, turning the violation into a 409 that names the field. */
+export async function withUniqueSlug<T>(noun: string, slug: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(`The slug "${slug}" is already used by ${noun}.`, [
+        { path: 'body/slug', message: 'is already used' },
+      ])
+    }
+    throw error
+  }
 }

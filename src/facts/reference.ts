@@ -1,11 +1,11 @@
 /** Parties, sources and metrics: the reference data figures point at. */
 import { asc, eq, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { isUniqueViolation } from '../db/errors.js'
+import { withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { metrics, parties, sources } from '../db/schema.js'
-import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
+import { badRequest, type FieldError, notFound } from '../http/errors.js'
 import type {
   Metric,
   MetricCreate,
@@ -46,20 +46,6 @@ export const refTargets = {
   metric: { table: metrics, id: metrics.id, slug: metrics.slug },
 }
 
-/** Runs an insert or update, turning a duplicate slug into a 409 that names the field. */
-async function uniquely<T>(noun: string, slug: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write()
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw conflict(`The slug "${slug}" is already used by a ${noun}.`, [
-        { path: 'body/slug', message: 'is already used' },
-      ])
-    }
-    throw error
-  }
-}
-
 function fail(errors: FieldError[]) {
   if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
 }
@@ -85,7 +71,7 @@ export async function createParty(db: Db, input: PartyCreate, now: number, id = 
     createdAt: now,
     updatedAt: now,
   }
-  await uniquely('party', row.slug, () => db.insert(parties).values(row))
+  await withUniqueSlug('a party', row.slug, () => db.insert(parties).values(row))
   return partyOf(row)
 }
 
@@ -136,7 +122,7 @@ export async function createSource(
     createdAt: now,
     updatedAt: now,
   }
-  await uniquely('source', row.slug, () => db.insert(sources).values(row))
+  await withUniqueSlug('a source', row.slug, () => db.insert(sources).values(row))
   return findSource(db, id)
 }
 
@@ -185,7 +171,7 @@ export async function createMetric(db: Db, input: MetricCreate, now: number): Pr
     createdAt: now,
     updatedAt: now,
   }
-  await uniquely('metric', slug, () => db.insert(metrics).values(row))
+  await withUniqueSlug('a metric', slug, () => db.insert(metrics).values(row))
   return metricOf(row)
 }
 

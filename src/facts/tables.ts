@@ -1,11 +1,11 @@
 /** Fact tables themselves: a slug, a title, a methodology note, the topic they belong to. */
 import { asc, eq, inArray, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { isUniqueViolation } from '../db/errors.js'
+import { withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { factTables, topics } from '../db/schema.js'
-import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
+import { badRequest, type FieldError, notFound } from '../http/errors.js'
 import type { FactTableCreate, FactTablePatch } from './schemas.js'
 
 export type FactTableRow = typeof factTables.$inferSelect
@@ -63,16 +63,7 @@ export async function createFactTable(db: Db, input: FactTableCreate, now: numbe
     createdAt: now,
     updatedAt: now,
   }
-  try {
-    await db.insert(factTables).values(row)
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw conflict(`The slug "${row.slug}" is already used by a fact table.`, [
-        { path: 'body/slug', message: 'is already used' },
-      ])
-    }
-    throw error
-  }
+  await withUniqueSlug('a fact table', row.slug, () => db.insert(factTables).values(row))
   return row
 }
 

@@ -36,6 +36,25 @@ export interface PageResult<T> {
   page: { limit: number; nextCursor: string | null; total: number }
 }
 
+/**
+ * A page from rows fetched with `limit + 1`: the extra row only tells that there is a next page, whose cursor is
+ * the sort key of the last row shown.
+ */
+export function pageOf<Row, Item>(
+  rows: Row[],
+  limit: number,
+  total: number,
+  cursorOf: (last: Row) => Cursor,
+  data: (page: Row[]) => Item[],
+): PageResult<Item> {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    data: data(page),
+    page: { limit, nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null, total },
+  }
+}
+
 /** Sets `Link: <…>; rel="next"` when there is a next page, keeping every other query parameter. */
 export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null) {
   if (nextCursor === null) return

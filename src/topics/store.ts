@@ -1,12 +1,11 @@
 import { and, asc, count, eq, gt, inArray, max, or } from 'drizzle-orm'
 import { isVisible } from '../articles/store.js'
 import type { Db } from '../db/client.js'
-import { isUniqueViolation } from '../db/errors.js'
+import { withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articles, articleTopics, topics } from '../db/schema.js'
-import { conflict } from '../http/errors.js'
-import { decodeCursor, encodeCursor, type PageResult } from '../http/pagination.js'
+import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
 
 type TopicRow = typeof topics.$inferSelect
@@ -81,22 +80,15 @@ export async function listTopics(
       .limit(limit + 1),
     db.select({ total: count() }).from(topics).where(kind),
   ])
-  const page = rows.slice(0, limit)
-  const last = page.at(-1)
-  return {
-    data: await present(db, page, now, factTablesOf),
-    page: {
-      limit,
-      nextCursor: rows.length > limit && last ? encodeCursor({ key: last.slug, id: last.id }) : null,
-      total: total?.total ?? 0,
-    },
-  }
+  const page = pageOf(
+    rows,
+    limit,
+    total?.total ?? 0,
+    (last) => ({ key: last.slug, id: last.id }),
+    (r) => r,
+  )
+  return { ...page, data: await present(db, page.data, now, factTablesOf) }
 }
-
-const duplicateSlug = (slug: string) =>
-  conflict(`The slug "${slug}" is already used by a topic.`, [
-    { path: 'body/slug', message: 'is already used' },
-  ])
 
 export async function createTopic(
   db: Db,
@@ -114,25 +106,17 @@ export async function createTopic(
     createdAt: now,
     updatedAt: now,
   }
-  try {
-    await db.insert(topics).values(row)
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateSlug(row.slug)
-    throw error
-  }
+  await withUniqueSlug('a topic', row.slug, () => db.insert(topics).values(row))
   return row
 }
 
 export async function updateTopic(db: Db, id: string, patch: TopicPatch, now: number) {
-  try {
-    await db
+  await withUniqueSlug('a topic', patch.slug ?? '', () =>
+    db
       .update(topics)
       .set({ ...patch, updatedAt: now })
-      .where(eq(topics.id, id))
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateSlug(patch.slug ?? '')
-    throw error
-  }
+      .where(eq(topics.id, id)),
+  )
 }
 
 /** Articles keep existing; they just leave the topic (and lose it as their primary topic). */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { Validator } from '@seriousme/openapi-schema-validator'
 import t from 'tap'
 import { generate, serialise } from '../src/openapi/export.js'
 import { build } from './helper.js'
@@ -19,8 +20,30 @@ t.test('the committed OpenAPI document and examples match the code', async (t) =
   )
 })
 
+t.test('the document is valid OpenAPI 3.1', async (t) => {
+  const result = await new Validator().validate('openapi/openapi.json')
+  t.ok(result.valid, JSON.stringify(result.errors))
+})
+
 t.test('the document is complete enough to generate a typed client from', async (t) => {
   const document = JSON.parse(readFileSync('openapi/openapi.json', 'utf8'))
+  t.same(
+    Object.keys(document.components.schemas).sort(),
+    [
+      'Article',
+      'ArticleSummary',
+      'Author',
+      'Collection',
+      'FactTable',
+      'Figure',
+      'Metric',
+      'Party',
+      'Problem',
+      'Source',
+      'Topic',
+    ],
+    'shared shapes are named components',
+  )
   t.equal(document.openapi, '3.1.0')
   t.notOk(document.servers, 'no host-dependent servers')
   t.ok(document.components.securitySchemes.bearerAuth)

@@ -3,6 +3,7 @@
  * It reads like a table of contents: cross-cutting plugins first, then each feature.
  */
 import { EventEmitter } from 'node:events'
+import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -111,6 +112,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     { parseAs: 'string' },
     app.getDefaultJsonParser('error', 'error'),
   )
+
+  // Browsers on any origin may read and (with a bearer token, never a cookie) write: `*` is safe here.
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'X-Request-Id'],
+    maxAge: 86_400,
+  })
 
   const examples = deps.examples ?? loadExamples()
   await app.register(swagger, {

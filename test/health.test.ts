@@ -25,3 +25,22 @@ t.test('request ids: a caller-supplied one is echoed back', async (t) => {
   const res = await app.inject({ url: '/health', headers: { 'x-request-id': 'trace-123' } })
   t.equal(res.headers['x-request-id'], 'trace-123')
 })
+
+t.test('CORS: browsers on other origins may read, and send writes with a bearer token', async (t) => {
+  const { app } = await build(t)
+  const read = await app.inject({ url: '/v1/articles', headers: { origin: 'https://partner.example' } })
+  t.equal(read.headers['access-control-allow-origin'], '*')
+  t.match(read.headers['access-control-expose-headers'], /Link/)
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/articles/some-article',
+    headers: {
+      origin: 'https://cms.example',
+      'access-control-request-method': 'PATCH',
+      'access-control-request-headers': 'authorization, content-type, if-match',
+    },
+  })
+  t.equal(preflight.statusCode, 204)
+  t.match(preflight.headers['access-control-allow-methods'], /PATCH/)
+  t.match(preflight.headers['access-control-allow-headers'], /If-Match/)
+})

@@ -88,12 +88,14 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
     '/v1/articles/:article/views',
     {
       logLevel: 'warn', // as cheap as the cheapest route: no per-request log lines (errors are still logged)
+      // Beacon answers are never read (sendBeacon, or fetch with mode: 'no-cors'): no CORS headers to compute.
+      config: { cors: false },
       schema: {
         tags,
         operationId: 'recordView',
         summary: 'Count one view (a beacon)',
         description:
-          'Send from the page with `navigator.sendBeacon(url)` or `fetch(url, { method: "POST", keepalive: true })`: an empty body, any `text/plain` body, or `{}` as JSON. Answers 202 at once: the view is counted in memory and written within the flush interval. Bots are counted apart; a repeat by the same visitor within 30 minutes counts once; visitors are a daily-salted hash of IP and user agent, neither of which is stored. One client may send a limited number per minute (429 with `Retry-After`).',
+          'Send from the page with `navigator.sendBeacon(url)` or `fetch(url, { method: "POST", keepalive: true, mode: "no-cors" })`: the answer carries no CORS headers, as it is never read. The body may be empty, any `text/plain`, or `{}` as JSON. Answers 202 at once: the view is counted in memory and written within the flush interval. Bots are counted apart; a repeat by the same visitor within 30 minutes counts once; visitors are a daily-salted hash of IP and user agent, neither of which is stored. One client may send a limited number per minute (429 with `Retry-After`).',
         params: ArticleParams,
         body: {
           content: {
@@ -108,13 +110,14 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
       },
     },
     (request, reply) => {
-      const wait = popularity.rateLimit(request.ip)
+      const ip = request.ip // parsed from X-Forwarded-For behind a proxy: read it once
+      const wait = popularity.rateLimit(ip)
       if (wait > 0) throw tooManyRequests(wait)
       const count = (articleId: string | undefined) => {
         if (articleId === undefined) {
           throw notFound(`No published article has the id or slug "${request.params.article}".`)
         }
-        popularity.record({ articleId, ip: request.ip, userAgent: request.headers['user-agent'] })
+        popularity.record({ articleId, ip, userAgent: request.headers['user-agent'] })
         reply
           .code(202)
           .header('cache-control', 'no-store')

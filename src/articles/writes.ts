@@ -3,23 +3,13 @@
  * transaction, so a failed write changes nothing. better-sqlite3 transactions are synchronous: the checks run
  * inside them, so no other request can interleave between a check and the write it guards.
  */
-import { and, eq, inArray, ne, or } from 'drizzle-orm'
+import { and, eq, ne } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
-import { resolveRefs, slugify } from '../db/refs.js'
-import {
-  articleSlugs,
-  articles,
-  articleTags,
-  articleTopics,
-  authors,
-  bylines,
-  factTables,
-  relatedArticles,
-  topics,
-} from '../db/schema.js'
+import { slugify } from '../db/refs.js'
+import { articleSlugs, articles, articleTopics } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
-import { checkBlocks, countWords, excerptOf, readingTimeMinutes, renderBody } from './body.js'
+import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput } from './schemas.js'
 import { type ArticleRow, etagOf } from './store.js'
 
@@ -49,177 +39,6 @@ function uniqueSlug(tx: Tx, base: string): string {
     const candidate = n === 1 ? base : `${base}-${n}`
     if (!slugTaken(tx, candidate)) return candidate
   }
-}
-
-/** Blocks as stored: `related` blocks point at ids, so later slug changes cannot break them. */
-function resolveBlocks(tx: Tx, blocks: BlockInput[], selfId: string, errors: FieldError[]): BlockInput[] {
-  errors.push(...checkBlocks(blocks, 'body/body/blocks'))
-  const refs = blocks.flatMap((b) => (b.type === 'related' ? [b.article] : []))
-  const found = new Map<string, string>()
-  if (refs.length > 0) {
-    for (const row of tx
-      .select({ id: articles.id, slug: articles.slug })
-      .from(articles)
-      .where(or(inArray(articles.id, refs), inArray(articles.slug, refs)))
-      .all()) {
-      found.set(row.id, row.id)
-      found.set(row.slug, row.id)
-    }
-  }
-  const tableSlugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
-  const tables = new Set(
-    tableSlugs.length === 0
-      ? []
-      : tx
-          .select({ slug: factTables.slug })
-          .from(factTables)
-          .where(inArray(factTables.slug, tableSlugs))
-          .all()
-          .map((t) => t.slug),
-  )
-  return blocks.map((block, i) => {
-    if (block.type === 'factTable' && !tables.has(block.factTable)) {
-      errors.push({
-        path: `body/body/blocks/${i}/factTable`,
-        message: `no fact table has the slug "${block.factTable}"`,
-      })
-    }
-    if (block.type !== 'related') return block
-    const id = found.get(block.article)
-    if (id === undefined || id === selfId) {
-      errors.push({
-        path: `body/body/blocks/${i}/article`,
-        message:
-          id === selfId
-            ? 'an article cannot link to itself'
-            : `no article has the id or slug "${block.article}"`,
-      })
-      return block
-    }
-    return { ...block, article: id }
-  })
-}
-
-/** The body as stored: blocks, rendered html and text (links resolved to current headlines), and counts. */
-function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: string | null) {
-  const linked = new Map(
-    tx
-      .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
-      .from(articles)
-      .where(
-        inArray(
-          articles.id,
-          blocks.flatMap((b) => (b.type === 'related' ? [b.article] : [])),
-        ),
-      )
-      .all()
-      .map((a) => [a.id, a]),
-  )
-  const rendered = renderBody(blocks, {
-    article: (id) => {
-      const a = linked.get(id)
-      return a ? { title: a.headline, href: `/articles/${a.slug}` } : null
-    },
-    factTable: () => null,
-  })
-  const wordCount = countWords(rendered.text)
-  return {
-    bodyBlocks: blocks,
-    bodyHtml: rendered.html,
-    bodyText: rendered.text,
-    wordCount,
-    readingTimeMinutes: readingTimeMinutes(wordCount),
-    excerpt: excerptOf(standfirst, rendered.text),
-  }
-}
-
-/** Replaces each ordered list that is given (byline, topics, tags, curated related), one insert per list. */
-function replaceLinks(
-  tx: Tx,
-  articleId: string,
-  links: { authorIds?: string[]; topicIds?: string[]; tags?: string[]; relatedIds?: string[] },
-) {
-  const ordered = <T>(values: T[] | undefined, row: (value: T, position: number) => object) =>
-    values?.map((value, position) => ({ articleId, position, ...row(value, position) }))
-  const lists = [
-    [bylines, ordered(links.authorIds, (authorId) => ({ authorId }))],
-    [articleTopics, ordered(links.topicIds, (topicId) => ({ topicId }))],
-    [articleTags, ordered(links.tags, (tag) => ({ tag }))],
-    [relatedArticles, ordered(links.relatedIds, (relatedId) => ({ relatedId }))],
-  ] as const
-  for (const [table, rows] of lists) {
-    if (rows === undefined) continue
-    tx.delete(table).where(eq(table.articleId, articleId)).run()
-    if (rows.length > 0)
-      tx.insert(table)
-        .values(rows as never)
-        .run()
-  }
-}
-
-interface ResolvedLinks {
-  authorIds?: string[]
-  topicIds?: string[]
-  primaryTopicId?: string | null
-  relatedIds?: string[]
-}
-
-/** Resolves the references of a create or patch body; `currentTopicIds` is used when topics are not sent. */
-function resolveLinks(
-  tx: Tx,
-  input: ArticlePatch,
-  selfId: string,
-  currentTopicIds: string[],
-  errors: FieldError[],
-) {
-  const out: ResolvedLinks = {}
-  if (input.authors)
-    out.authorIds = resolveRefs(
-      tx,
-      { table: authors, id: authors.id, slug: authors.slug },
-      input.authors,
-      'body/authors',
-      'author',
-      errors,
-    )
-  if (input.topics)
-    out.topicIds = resolveRefs(
-      tx,
-      { table: topics, id: topics.id, slug: topics.slug },
-      input.topics,
-      'body/topics',
-      'topic',
-      errors,
-    )
-  const topicIds = out.topicIds ?? currentTopicIds
-  if (input.primaryTopic !== undefined && input.primaryTopic !== null) {
-    const [id] = resolveRefs(
-      tx,
-      { table: topics, id: topics.id, slug: topics.slug },
-      [input.primaryTopic],
-      'body/primaryTopic',
-      'topic',
-      [],
-    )
-    if (id === undefined || !topicIds.includes(id)) {
-      errors.push({ path: 'body/primaryTopic', message: 'must be one of the article’s topics' })
-    } else out.primaryTopicId = id
-  } else if (input.primaryTopic === null) out.primaryTopicId = null
-  else if (out.topicIds) out.primaryTopicId = out.topicIds[0] ?? null
-  if (input.relatedArticles) {
-    out.relatedIds = resolveRefs(
-      tx,
-      { table: articles, id: articles.id, slug: articles.slug },
-      input.relatedArticles,
-      'body/relatedArticles',
-      'article',
-      errors,
-    )
-    const self = out.relatedIds.indexOf(selfId)
-    if (self >= 0)
-      errors.push({ path: `body/relatedArticles/${self}`, message: 'an article cannot be related to itself' })
-  }
-  return out
 }
 
 function fail(errors: FieldError[]): never {

@@ -6,7 +6,8 @@ import { cachePublic, type FeatureOptions } from '../http/context.js'
 import { notFound } from '../http/errors.js'
 import { problems, ref } from '../http/schemas.js'
 import { figuresCsv } from './csv.js'
-import { deprecateFigure, loadFigures, presentFigure, recordFigure } from './figures.js'
+import { deprecateFigure, loadFigures, recordFigure } from './figures.js'
+import { presentFigure } from './present.js'
 import {
   AsOfQuery,
   Deprecation,

@@ -4,7 +4,8 @@
  * each view loads the table's figures once and arranges them here rather than in SQL.
  */
 import type { Db } from '../db/client.js'
-import { type LoadedFigure, loadFigures, presentFigure } from './figures.js'
+import { type LoadedFigure, loadFigures } from './figures.js'
+import { presentFigure } from './present.js'
 import { partyOf, sourceOf } from './reference.js'
 import type { FactTable, FactTableHistory, Figure } from './schemas.js'
 import { type FactTableRow, tableLinks, tableTopic } from './tables.js'

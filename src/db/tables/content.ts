@@ -1,0 +1,165 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export interface StoredImage {
+  url: string
+  alt: string
+  caption?: string | null
+  credit?: string | null
+  width?: number | null
+  height?: number | null
+}
+
+export const authors = sqliteTable('authors', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  bio: text('bio'),
+  avatarUrl: text('avatar_url'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+export const topics = sqliteTable('topics', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  title: text('title').notNull(),
+  description: text('description'),
+  kind: text('kind', { enum: ['story', 'region', 'theme'] }).notNull(),
+  heroImage: text('hero_image', { mode: 'json' }).$type<StoredImage>(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+export const articles = sqliteTable(
+  'articles',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull().unique(),
+    type: text('type', { enum: ['news', 'opinion', 'analysis', 'podcast', 'live'] }).notNull(),
+    headline: text('headline').notNull(),
+    standfirst: text('standfirst'),
+    language: text('language').notNull(),
+    /** 'published' with a future published_at is scheduled: visibility is decided at read time. */
+    status: text('status', { enum: ['draft', 'published'] }).notNull(),
+    publishedAt: integer('published_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    /** Bumped on every write; the ETag is derived from it. */
+    version: integer('version').notNull(),
+    primaryTopicId: text('primary_topic_id').references(() => topics.id, { onDelete: 'set null' }),
+    heroImage: text('hero_image', { mode: 'json' }).$type<StoredImage>(),
+    contentWarning: text('content_warning'),
+    contentWarningText: text('content_warning_text'),
+    bodyBlocks: text('body_blocks', { mode: 'json' }).notNull().$type<unknown[]>(),
+    bodyHtml: text('body_html').notNull(),
+    bodyText: text('body_text').notNull(),
+    excerpt: text('excerpt').notNull(),
+    wordCount: integer('word_count').notNull(),
+    readingTimeMinutes: integer('reading_time_minutes').notNull(),
+  },
+  (t) => [
+    index('articles_visible_idx').on(t.status, t.publishedAt, t.id),
+    index('articles_type_idx').on(t.type, t.publishedAt),
+  ],
+)
+
+/** Slugs an article used to have; they answer 301 to the current one. */
+export const articleSlugs = sqliteTable('article_slugs', {
+  slug: text('slug').primaryKey(),
+  articleId: text('article_id')
+    .notNull()
+    .references(() => articles.id, { onDelete: 'cascade' }),
+  retiredAt: integer('retired_at').notNull(),
+})
+
+export const bylines = sqliteTable(
+  'bylines',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => authors.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.authorId] }), index('bylines_author_idx').on(t.authorId)],
+)
+
+export const articleTopics = sqliteTable(
+  'article_topics',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    topicId: text('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.topicId] }), index('article_topics_topic_idx').on(t.topicId)],
+)
+
+export const articleTags = sqliteTable(
+  'article_tags',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.tag] }), index('article_tags_tag_idx').on(t.tag)],
+)
+
+/** Editors' curated related articles, in order. */
+export const relatedArticles = sqliteTable(
+  'related_articles',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    relatedId: text('related_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.relatedId] })],
+)
+
+export const collections = sqliteTable('collections', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  title: text('title').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+export const collectionItems = sqliteTable(
+  'collection_items',
+  {
+    collectionId: text('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.collectionId, t.articleId] })],
+)
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** SHA-256 of the token; the token itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull(),
+    scopes: text('scopes', { mode: 'json' }).notNull().$type<string[]>(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash)],
+)

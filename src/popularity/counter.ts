@@ -31,18 +31,26 @@ export interface ViewInput {
 
 export type ViewOutcome = 'counted' | 'repeat' | 'bot'
 
+/** What the counter remembers of one visitor reading one article. */
+interface Seen {
+  /** When a view was last counted, for the 30-minute repeat rule. */
+  at: number
+  /** The hour in which the visitor was last counted as unique. */
+  uniqueHour: number
+}
+
 export class ViewCounter {
-  private pending = new Map<string, Delta>()
-  /** `visitor:article` → when it was last counted, for the 30-minute repeat rule. */
-  private lastCounted = new Map<string, number>()
-  /** `hour` → `visitor:article` pairs already counted as unique in that hour. */
-  private uniquesByHour = new Map<number, Set<string>>()
+  /** hour → article id → counts waiting for a flush. */
+  private pending = new Map<number, Map<string, Delta>>()
+  private pendingSize = 0
+  /** `visitor:article` → what was seen, kept while the repeat window or the hour still needs it. */
+  private seen = new Map<string, Seen>()
   private salt = { day: -1, value: '' }
   private bots = new Map<string, boolean>()
 
   /** Distinct article-hours waiting for a flush. */
   get size(): number {
-    return this.pending.size
+    return this.pendingSize
   }
 
   record(view: ViewInput): ViewOutcome {
@@ -52,27 +60,29 @@ export class ViewCounter {
       return 'bot'
     }
     const pair = `${this.visitor(view)}:${view.articleId}`
-    const last = this.lastCounted.get(pair)
-    if (last !== undefined && view.now - last < REPEAT_WINDOW_MS) return 'repeat'
-    this.lastCounted.set(pair, view.now)
+    const seen = this.seen.get(pair)
+    if (seen !== undefined && view.now - seen.at < REPEAT_WINDOW_MS) return 'repeat'
     const delta = this.delta(view.articleId, hour)
     delta.views++
-    let seen = this.uniquesByHour.get(hour)
-    if (!seen) {
-      seen = new Set()
-      this.uniquesByHour.set(hour, seen)
-    }
-    if (!seen.has(pair)) {
-      seen.add(pair)
+    if (seen === undefined) {
+      this.seen.set(pair, { at: view.now, uniqueHour: hour })
       delta.uniques++
+    } else {
+      seen.at = view.now
+      if (seen.uniqueHour !== hour) {
+        seen.uniqueHour = hour
+        delta.uniques++
+      }
     }
     return 'counted'
   }
 
   /** Hands over everything counted since the last call. */
   take(): Delta[] {
-    const deltas = [...this.pending.values()]
+    const deltas: Delta[] = []
+    for (const articles of this.pending.values()) deltas.push(...articles.values())
     this.pending = new Map()
+    this.pendingSize = 0
     return deltas
   }
 
@@ -88,18 +98,24 @@ export class ViewCounter {
 
   /** Forgets what the repeat and unique rules no longer need, keeping memory bounded by recent traffic. */
   prune(now: number): void {
-    for (const [pair, at] of this.lastCounted) if (now - at >= REPEAT_WINDOW_MS) this.lastCounted.delete(pair)
     const currentHour = now - (now % HOUR_MS)
-    for (const hour of this.uniquesByHour.keys()) if (hour < currentHour) this.uniquesByHour.delete(hour)
+    for (const [pair, seen] of this.seen) {
+      if (now - seen.at >= REPEAT_WINDOW_MS && seen.uniqueHour < currentHour) this.seen.delete(pair)
+    }
     if (this.bots.size > 10_000) this.bots.clear()
   }
 
   private delta(articleId: string, hour: number): Delta {
-    const key = `${articleId}:${hour}`
-    let delta = this.pending.get(key)
+    let articles = this.pending.get(hour)
+    if (!articles) {
+      articles = new Map()
+      this.pending.set(hour, articles)
+    }
+    let delta = articles.get(articleId)
     if (!delta) {
       delta = { articleId, hour, views: 0, uniques: 0, botViews: 0 }
-      this.pending.set(key, delta)
+      articles.set(articleId, delta)
+      this.pendingSize++
     }
     return delta
   }

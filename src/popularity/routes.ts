@@ -117,7 +117,7 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
         if (articleId === undefined) {
           throw notFound(`No published article has the id or slug "${request.params.article}".`)
         }
-        popularity.record({ articleId, ip, userAgent: request.headers['user-agent'] })
+        popularity.record(articleId, ip, request.headers['user-agent'])
         reply
           .code(202)
           .header('cache-control', 'no-store')

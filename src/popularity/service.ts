@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { lookupArticle, summarise, type Viewer } from '../articles/store.js'
 import type { Db } from '../db/client.js'
-import { HOUR_MS, RateLimiter, ViewCounter, type ViewInput, type ViewOutcome } from './counter.js'
+import { HOUR_MS, RateLimiter, ViewCounter, type ViewOutcome } from './counter.js'
 import { addToBuckets, mostViewed, rollUp, trending, type Window } from './store.js'
 
 /** Flush early when this many article-hours are waiting, whatever the interval. */
@@ -65,8 +65,8 @@ export class Popularity {
     return found.row.id
   }
 
-  record(view: Omit<ViewInput, 'now'>): ViewOutcome {
-    const outcome = this.counter.record({ ...view, now: this.options.clock() })
+  record(articleId: string, ip: string, userAgent: string | undefined): ViewOutcome {
+    const outcome = this.counter.record({ articleId, ip, userAgent, now: this.options.clock() })
     if (this.counter.size >= MAX_PENDING && !this.earlyFlush) {
       this.earlyFlush = true
       setImmediate(() => void this.flush())

@@ -228,11 +228,12 @@ export const FactTableCreate = Type.Object(
   { additionalProperties: false, title: 'FactTableCreate' },
 )
 export type FactTableCreate = Static<typeof FactTableCreate>
-export const FactTablePatch = Type.Partial(Type.Omit(FactTableCreate, ['slug']), {
-  additionalProperties: false,
-  minProperties: 1,
-  title: 'FactTablePatch',
-})
+/** A patch is any non-empty subset of the create shape but the slug. */
+const patchOptions = (title: string) => ({ additionalProperties: false, minProperties: 1, title })
+export const FactTablePatch = Type.Partial(
+  Type.Omit(FactTableCreate, ['slug']),
+  patchOptions('FactTablePatch'),
+)
 export type FactTablePatch = Static<typeof FactTablePatch>
 
 export const PartyCreate = Type.Object(
@@ -258,11 +259,7 @@ export const SourceCreate = Type.Object(
   { additionalProperties: false, title: 'SourceCreate' },
 )
 export type SourceCreate = Static<typeof SourceCreate>
-export const SourcePatch = Type.Partial(Type.Omit(SourceCreate, ['slug']), {
-  additionalProperties: false,
-  minProperties: 1,
-  title: 'SourcePatch',
-})
+export const SourcePatch = Type.Partial(Type.Omit(SourceCreate, ['slug']), patchOptions('SourcePatch'))
 export type SourcePatch = Static<typeof SourcePatch>
 
 export const MetricCreate = Type.Object(
@@ -277,11 +274,7 @@ export const MetricCreate = Type.Object(
   { additionalProperties: false, title: 'MetricCreate' },
 )
 export type MetricCreate = Static<typeof MetricCreate>
-export const MetricPatch = Type.Partial(Type.Omit(MetricCreate, ['slug']), {
-  additionalProperties: false,
-  minProperties: 1,
-  title: 'MetricPatch',
-})
+export const MetricPatch = Type.Partial(Type.Omit(MetricCreate, ['slug']), patchOptions('MetricPatch'))
 export type MetricPatch = Static<typeof MetricPatch>
 
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })

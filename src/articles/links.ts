@@ -148,34 +148,11 @@ export function resolveLinks(
   errors: FieldError[],
 ) {
   const out: ResolvedLinks = {}
-  if (input.authors)
-    out.authorIds = resolveRefs(
-      tx,
-      { table: authors, id: authors.id, slug: authors.slug },
-      input.authors,
-      'body/authors',
-      'author',
-      errors,
-    )
-  if (input.topics)
-    out.topicIds = resolveRefs(
-      tx,
-      { table: topics, id: topics.id, slug: topics.slug },
-      input.topics,
-      'body/topics',
-      'topic',
-      errors,
-    )
+  if (input.authors) out.authorIds = resolveRefs(tx, authors, input.authors, 'body/authors', 'author', errors)
+  if (input.topics) out.topicIds = resolveRefs(tx, topics, input.topics, 'body/topics', 'topic', errors)
   const topicIds = out.topicIds ?? currentTopicIds
   if (input.primaryTopic !== undefined && input.primaryTopic !== null) {
-    const [id] = resolveRefs(
-      tx,
-      { table: topics, id: topics.id, slug: topics.slug },
-      [input.primaryTopic],
-      'body/primaryTopic',
-      'topic',
-      [],
-    )
+    const [id] = resolveRefs(tx, topics, [input.primaryTopic], 'body/primaryTopic', 'topic', [])
     if (id === undefined || !topicIds.includes(id)) {
       errors.push({ path: 'body/primaryTopic', message: 'must be one of the article’s topics' })
     } else out.primaryTopicId = id
@@ -184,7 +161,7 @@ export function resolveLinks(
   if (input.relatedArticles) {
     out.relatedIds = resolveRefs(
       tx,
-      { table: articles, id: articles.id, slug: articles.slug },
+      articles,
       input.relatedArticles,
       'body/relatedArticles',
       'article',

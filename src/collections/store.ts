@@ -34,14 +34,7 @@ export async function getCollection(db: Db, slug: string, viewer: Viewer): Promi
 export function putCollection(db: Db, slug: string, input: CollectionPut, now: number): { created: boolean } {
   return db.transaction((tx) => {
     const errors: FieldError[] = []
-    const ids = resolveRefs(
-      tx,
-      { table: articles, id: articles.id, slug: articles.slug },
-      input.items,
-      'body/items',
-      'article',
-      errors,
-    )
+    const ids = resolveRefs(tx, articles, input.items, 'body/items', 'article', errors)
     if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
     const existing = tx.select().from(collections).where(eq(collections.slug, slug)).get()
     const id = existing?.id ?? uuidv7(now)

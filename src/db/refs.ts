@@ -4,11 +4,8 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { FieldError } from '../http/errors.js'
 import type { Db } from './client.js'
 
-export interface Referable {
-  table: SQLiteTable
-  id: SQLiteColumn
-  slug: SQLiteColumn
-}
+/** A table whose rows have an id and a slug: what "an id or a slug" can refer to. */
+export type Referable = SQLiteTable & { id: SQLiteColumn; slug: SQLiteColumn }
 
 /**
  * Maps each reference to its row's id, in order. Unknown references become field errors at `path/i`.
@@ -25,7 +22,7 @@ export function resolveRefs(
   if (refs.length === 0) return []
   const rows = db
     .select({ id: target.id, slug: target.slug })
-    .from(target.table)
+    .from(target)
     .where(or(inArray(target.id, [...refs]), inArray(target.slug, [...refs])))
     .all() as { id: string; slug: string }[]
   const byRef = new Map<string, string>()

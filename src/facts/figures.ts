@@ -9,7 +9,6 @@ import { uuidv7 } from '../db/ids.js'
 import { type Referable, resolveRefs } from '../db/refs.js'
 import { articles, figures, metrics, parties, sources } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
-import { refTargets } from './reference.js'
 import type { Deprecation, FigureCreate } from './schemas.js'
 import type { FactTableRow } from './tables.js'
 
@@ -106,16 +105,11 @@ export function recordFigure(
       errors.push(...found.map((e) => ({ ...e, path })))
       return id ?? null
     }
-    const metricId = one(refTargets.metric, input.metric, 'body/metric', 'metric')
-    const subjectPartyId = one(refTargets.party, input.subject, 'body/subject', 'party')
-    const counterpartyId = one(refTargets.party, input.counterparty, 'body/counterparty', 'party')
-    const claimantId = one(refTargets.source, input.claimant, 'body/claimant', 'source')
-    const articleId = one(
-      { table: articles, id: articles.id, slug: articles.slug },
-      input.article,
-      'body/article',
-      'article',
-    )
+    const metricId = one(metrics, input.metric, 'body/metric', 'metric')
+    const subjectPartyId = one(parties, input.subject, 'body/subject', 'party')
+    const counterpartyId = one(parties, input.counterparty, 'body/counterparty', 'party')
+    const claimantId = one(sources, input.claimant, 'body/claimant', 'source')
+    const articleId = one(articles, input.article, 'body/article', 'article')
     errors.push(...valueErrors(input.value))
     const asOf = Date.parse(input.asOf)
     if (asOf > now + CLOCK_SKEW_MS) errors.push({ path: 'body/asOf', message: 'is in the future' })

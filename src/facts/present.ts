@@ -1,7 +1,7 @@
 /** How a figure is shown: its stance, its ready-made display string, and the public or editor's view of it. */
 
 import type { FigureRow, LoadedFigure } from './figures.js'
-import { partyOf, sourceOf } from './reference.js'
+import { metricRefOf, partyOf, sourceOf } from './reference.js'
 import type { Figure } from './schemas.js'
 
 export function stanceOf(f: LoadedFigure): Figure['stance'] {
@@ -57,7 +57,7 @@ export function presentFigure(f: LoadedFigure, options: PresentOptions): Figure 
   const figure: Figure = {
     id: row.id,
     table: options.tableSlug,
-    metric: { slug: f.metric.slug, name: f.metric.name, compound: f.metric.components.length > 0 },
+    metric: metricRefOf(f.metric),
     subject: f.subject ? partyOf(f.subject) : null,
     category: row.category,
     counterparty: f.counterparty ? partyOf(f.counterparty) : null,

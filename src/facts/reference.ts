@@ -30,6 +30,13 @@ export const sourceOf = (row: SourceRow, party: PartyRow | null | undefined): So
   party: party ? partyOf(party) : null,
   url: row.url,
 })
+/** The short form figures and groups carry. */
+export const metricRefOf = (row: MetricRow) => ({
+  slug: row.slug,
+  name: row.name,
+  compound: row.components.length > 0,
+})
+
 export const metricOf = (row: MetricRow): Metric => ({
   id: row.id,
   slug: row.slug,
@@ -38,13 +45,6 @@ export const metricOf = (row: MetricRow): Metric => ({
   compound: row.components.length > 0,
   components: row.components,
 })
-
-const partyRef = { table: parties, id: parties.id, slug: parties.slug }
-export const refTargets = {
-  party: partyRef,
-  source: { table: sources, id: sources.id, slug: sources.slug },
-  metric: { table: metrics, id: metrics.id, slug: metrics.slug },
-}
 
 function fail(errors: FieldError[]) {
   if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
@@ -101,7 +101,7 @@ export async function findSource(db: Db, ref: string): Promise<Source> {
 function partyIdFor(db: Db, ref: string | null | undefined): string | null | undefined {
   if (ref === undefined || ref === null) return ref
   const errors: FieldError[] = []
-  const [id] = resolveRefs(db, partyRef, [ref], 'body/party', 'party', errors)
+  const [id] = resolveRefs(db, parties, [ref], 'body/party', 'party', errors)
   fail(errors.map((e) => ({ ...e, path: 'body/party' })))
   return id
 }
@@ -152,7 +152,7 @@ export async function findMetric(db: Db, ref: string): Promise<Metric> {
 function checkComponents(db: Db, components: string[] | undefined, self?: string) {
   if (!components?.length) return
   const errors: FieldError[] = []
-  resolveRefs(db, refTargets.metric, components, 'body/components', 'metric', errors)
+  resolveRefs(db, metrics, components, 'body/components', 'metric', errors)
   const selfIndex = self === undefined ? -1 : components.indexOf(self)
   if (selfIndex >= 0)
     errors.push({ path: `body/components/${selfIndex}`, message: 'a metric cannot contain itself' })

@@ -90,14 +90,17 @@ const Value = Type.Object(
   { additionalProperties: false, title: 'FigureValue' },
 )
 
+/** How figures and groups name their metric. */
+const MetricRef = Type.Object(
+  { slug: Slug, name: Type.String(), compound: Type.Boolean() },
+  { additionalProperties: false },
+)
+
 export const Figure = Type.Object(
   {
     id: Id,
     table: Slug,
-    metric: Type.Object(
-      { slug: Slug, name: Type.String(), compound: Type.Boolean() },
-      { additionalProperties: false },
-    ),
+    metric: MetricRef,
     subject: Nullable({ ...ref(Party), description: 'Whose people; null for all sides together.' }),
     category: Category,
     counterparty: Nullable({ ...ref(Party), description: 'For `captured`: captured by.' }),
@@ -168,10 +171,7 @@ export const FactTable = Type.Object(
     groups: Type.Array(
       Type.Object(
         {
-          metric: Type.Object(
-            { slug: Slug, name: Type.String(), compound: Type.Boolean() },
-            { additionalProperties: false },
-          ),
+          metric: MetricRef,
           subject: Nullable(ref(Party)),
           category: Category,
           claims: Type.Array(ref(Figure), {
@@ -192,10 +192,7 @@ export const FactTableHistory = Type.Object(
     series: Type.Array(
       Type.Object(
         {
-          metric: Type.Object(
-            { slug: Slug, name: Type.String(), compound: Type.Boolean() },
-            { additionalProperties: false },
-          ),
+          metric: MetricRef,
           subject: Nullable(ref(Party)),
           category: Category,
           claimant: ref(Source),

@@ -38,14 +38,7 @@ export const tableLinks = (slug: string) => ({
 function topicIdFor(db: Db, ref: string | null | undefined): string | null | undefined {
   if (ref === undefined || ref === null) return ref
   const errors: FieldError[] = []
-  const [id] = resolveRefs(
-    db,
-    { table: topics, id: topics.id, slug: topics.slug },
-    [ref],
-    'body/topic',
-    'topic',
-    errors,
-  )
+  const [id] = resolveRefs(db, topics, [ref], 'body/topic', 'topic', errors)
   if (id === undefined)
     throw badRequest(`body/topic: no topic has the id or slug "${ref}"`, [
       { path: 'body/topic', message: `no topic has the id or slug "${ref}"` },

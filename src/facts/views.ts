@@ -6,7 +6,7 @@
 import type { Db } from '../db/client.js'
 import { type LoadedFigure, loadFigures } from './figures.js'
 import { presentFigure } from './present.js'
-import { partyOf, sourceOf } from './reference.js'
+import { metricRefOf, partyOf, sourceOf } from './reference.js'
 import type { FactTable, FactTableHistory, Figure } from './schemas.js'
 import { type FactTableRow, tableLinks, tableTopic } from './tables.js'
 
@@ -77,11 +77,7 @@ export async function currentTable(
     groups: [...groups.values()]
       .sort((a, b) => compareGroups(a.first, b.first))
       .map(({ first, claims }) => ({
-        metric: {
-          slug: first.metric.slug,
-          name: first.metric.name,
-          compound: first.metric.components.length > 0,
-        },
+        metric: metricRefOf(first.metric),
         subject: first.subject ? partyOf(first.subject) : null,
         category: first.figure.category,
         claims: claims
@@ -115,11 +111,7 @@ export async function tableHistory(
       .map((steps) => {
         const first = steps[0] as LoadedFigure
         return {
-          metric: {
-            slug: first.metric.slug,
-            name: first.metric.name,
-            compound: first.metric.components.length > 0,
-          },
+          metric: metricRefOf(first.metric),
           subject: first.subject ? partyOf(first.subject) : null,
           category: first.figure.category,
           claimant: sourceOf(first.claimant, first.claimantParty),

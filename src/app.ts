@@ -26,15 +26,15 @@ import { Popularity } from './popularity/service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Writes buffered view counts now (tests and operators; a timer does it every flush interval). */
-    flushViews(): Promise<void>
+    /** Writes buffered view counts now (tests, shutdown; a timer does it every flush interval); true when none are left. */
+    flushViews(): Promise<boolean>
   }
 }
 
 import { authPlugin } from './http/auth.js'
 import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
-import { problemNotFoundHandler } from './http/routing.js'
+import { clientErrorHandler, problemNotFoundHandler, rejectUnknownQueries } from './http/routing.js'
 import { Problem } from './http/schemas.js'
 import { validatorCompiler } from './http/validation.js'
 import { type Examples, info, loadExamples, tags, withExamples } from './openapi/document.js'
@@ -49,24 +49,43 @@ export interface AppDeps {
   examples?: Examples
 }
 
-/** Request ids unique across instances and restarts, and cheap: a random per-process prefix and a counter. */
+/** A caller's request id is kept only when it is short and plain: it goes into logs and response headers. */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/
+
+/**
+ * Request ids unique across instances and restarts, and cheap: a random per-process prefix and a counter.
+ * A caller's `X-Request-Id` is used instead when it is well-formed.
+ */
 function requestIds() {
   const prefix = uuidv7().slice(-12)
   let n = 0
-  return () => `${prefix}-${(++n).toString(36)}`
+  return (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const given = request.headers['x-request-id']
+    if (typeof given === 'string' && CALLER_REQUEST_ID.test(given)) return given
+    return `${prefix}-${(++n).toString(36)}`
+  }
+}
+
+/** Fastify's `trustProxy`: a hop count becomes "trust the nearest N proxies"; never every hop. */
+function trustedProxies(setting: Config['trustProxy']) {
+  if (typeof setting !== 'number') return setting
+  return (_address: string, hop: number) => hop < setting
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}) {
-  const database = deps.database ?? openDatabase(config.databasePath)
+  const database =
+    deps.database ?? openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
   const clock = deps.clock ?? Date.now
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false, // read (and checked) by genReqId
     genReqId: requestIds(),
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: false, // answered below, as a problem
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
+    // Errors of the HTTP parser itself (431, malformed request lines) are problems too, as far as Node lets us.
+    clientErrorHandler,
     // Errors Fastify raises before routing (bad URL encoding, over-long parameters) become problems too.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -79,6 +98,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   // Callback-style hooks on the hot path: no promise per request. The request id goes out on every answer.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    reply.header('x-content-type-options', 'nosniff')
     if (!closing) return done()
     reply.header('connection', 'close')
     done(
@@ -87,11 +107,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       }),
     )
   })
+  // Requests that were in flight when shutdown began are answered with `Connection: close`, so their
+  // keep-alive sockets end with them instead of holding the server open.
+  app.addHook('onSend', (_request, reply, _payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done()
+  })
+  rejectUnknownQueries(app)
   const popularity = new Popularity({
     db: database.db,
     clock,
     flushIntervalMs: config.viewsFlushIntervalMs,
     rateLimitPerMinute: config.viewsRateLimitPerMinute,
+    limits: { perAddressHourly: config.viewsPerAddressHourly, memoryEntries: config.viewsMemoryEntries },
     siteUrl: config.siteUrl,
     log: app.log,
   })
@@ -142,7 +170,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     transformObject: (documentObject) =>
       withExamples((documentObject as { openapiObject: never }).openapiObject, examples) as never,
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // The docs page loads only its own scripts and styles.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   for (const schema of [
     Problem,
     ArticleSummary,

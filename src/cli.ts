@@ -34,7 +34,7 @@ async function run(argv: string[]): Promise<void> {
     return
   }
   const config = loadConfig(process.env)
-  const database = openDatabase(config.databasePath)
+  const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
   try {
     if (command === 'migrate') {
       console.log(`migrated ${config.databasePath}`)

@@ -2,6 +2,7 @@
  * The only place that reads the environment. `loadConfig` is pure: give it an env object, get a validated
  * config or a ConfigError that names every bad variable.
  */
+import { isIP } from 'node:net'
 export interface Config {
   port: number
   host: string
@@ -19,8 +20,17 @@ export interface Config {
   viewsFlushIntervalMs: number
   /** Beacons one client may send per minute before it is answered 429. */
   viewsRateLimitPerMinute: number
-  /** Behind a load balancer: take the client address from X-Forwarded-For. */
-  trustProxy: boolean
+  /**
+   * Which proxies may vouch for the client address in X-Forwarded-For: `false` (none: the socket's address),
+   * a hop count (the nearest N proxies), or their addresses and CIDR ranges. Never "every hop".
+   */
+  trustProxy: false | number | string[]
+  /** How long a write waits for another process's write lock before answering 503. */
+  databaseBusyTimeoutMs: number
+  /** Views one client address may add to one article's count per UTC hour, whatever its user agents. */
+  viewsPerAddressHourly: number
+  /** Most visitor-article pairs (and address-article counters) the view counter remembers at once. */
+  viewsMemoryEntries: number
 }
 
 export class ConfigError extends Error {
@@ -29,6 +39,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError'
   }
 }
+
+/** Outside development the demo newsroom is opt-in: a production database must never get made-up content. */
+const DEVELOPMENT_ENVS = new Set([undefined, '', 'development', 'test'])
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -69,7 +82,7 @@ export function loadConfig(env: Env = {}): Config {
     port: read('PORT', 3000, integer(0, 65535), 'a port number 0-65535'),
     host: read('HOST', '0.0.0.0', (raw) => raw, 'a host name or address'),
     databasePath: read('DATABASE_URL', './data/newsdesk.db', parseDatabaseUrl, 'file:PATH or file::memory:'),
-    demoData: read('DEMO_DATA', true, boolean, 'true or false'),
+    demoData: read('DEMO_DATA', DEVELOPMENT_ENVS.has(env.NODE_ENV), boolean, 'true or false'),
     logLevel: read(
       'LOG_LEVEL',
       'info',
@@ -96,10 +109,51 @@ export function loadConfig(env: Env = {}): Config {
       integer(1, 1_000_000_000),
       'a positive whole number',
     ),
-    trustProxy: read('TRUST_PROXY', false, boolean, 'true or false'),
+    trustProxy: read(
+      'TRUST_PROXY',
+      false,
+      parseTrustProxy,
+      'false, the number of proxies in front (e.g. 1), or their addresses/CIDRs separated by commas; "true" would let any client forge its address',
+    ),
+    databaseBusyTimeoutMs: read(
+      'DATABASE_BUSY_TIMEOUT_MS',
+      5_000,
+      integer(0, 600_000),
+      'milliseconds up to 600000',
+    ),
+    viewsPerAddressHourly: read(
+      'VIEWS_PER_ADDRESS_HOURLY',
+      60,
+      integer(1, 1_000_000_000),
+      'a positive whole number',
+    ),
+    viewsMemoryEntries: read(
+      'VIEWS_MEMORY_ENTRIES',
+      1_000_000,
+      integer(1_000, 10_000_000),
+      'a whole number 1000-10000000',
+    ),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/** `false`/`0`, a hop count 1-32, or a comma-separated list of IP addresses and CIDR ranges. */
+function parseTrustProxy(raw: string): false | number | string[] | undefined {
+  const value = raw.trim().toLowerCase()
+  if (value === 'false' || value === 'no' || value === '0') return false
+  if (/^\d+$/.test(value)) return Number(value) <= 32 ? Number(value) : undefined
+  const entries = value.split(',').map((entry) => entry.trim())
+  return entries.length > 0 && entries.every(isAddressOrRange) ? entries : undefined
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  const bits = Number(prefix)
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128)
 }
 
 /** `file:./data/newsdesk.db`, `file:/abs/path.db`, `file::memory:` or a bare path. */

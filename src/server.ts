@@ -6,7 +6,7 @@ import { isEmpty, seedDemo } from './demo/seed.js'
 
 async function main() {
   const config = loadConfig(process.env)
-  const database = openDatabase(config.databasePath)
+  const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
   if (config.demoData && (await isEmpty(database.db))) await seedDemo(database.db)
   // Humans at a terminal get readable lines; everything else (containers, log shippers) gets JSON.
   const logger = process.stdout.isTTY
@@ -22,19 +22,33 @@ async function main() {
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down: finishing in-flight requests')
-    const timer = setTimeout(() => {
-      app.log.error('shutdown timed out; exiting')
-      process.exit(1)
-    }, config.shutdownTimeoutMs)
-    timer.unref()
+    // Stops accepting, answers in-flight requests with `Connection: close`, closes idle keep-alive sockets and
+    // runs the onClose hooks (the last view flush). A client that holds a request open past the timeout is cut
+    // off, but the buffered views are written all the same.
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs)
+    })
+    let clean = true
     try {
-      await app.close() // stops accepting, drains requests, closes idle keep-alive sockets, runs onClose hooks
-      database.close()
-      process.exit(0)
+      if ((await Promise.race([app.close(), timedOut])) === 'timeout') {
+        app.log.warn('in-flight requests did not finish in time; closing their connections')
+        app.server.closeAllConnections()
+        clean = (await app.flushViews()) && clean
+      }
     } catch (error) {
       app.log.error({ err: error }, 'shutdown failed')
-      process.exit(1)
+      clean = false
     }
+    clearTimeout(timer)
+    try {
+      clean = (await app.flushViews()) && clean
+      database.close()
+    } catch (error) {
+      app.log.error({ err: error }, 'closing the database failed')
+      clean = false
+    }
+    process.exit(clean ? 0 : 1)
   }
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
   process.once('SIGINT', () => void shutdown('SIGINT'))

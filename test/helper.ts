@@ -29,7 +29,7 @@ export async function build(
     LOG_LEVEL: 'silent',
     ...options.env,
   })
-  const database = openDatabase(config.databasePath)
+  const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
   const clock = {
     now: Date.parse(options.now ?? '2026-01-15T12:00:00.000Z'),
     set(ms: number | string) {

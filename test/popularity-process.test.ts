@@ -31,6 +31,7 @@ t.test('SIGTERM writes every buffered view before the database closes', async (t
   const dbFile = join(dir, 'views.db')
   // A long interval: nothing is flushed by the timer, so only the shutdown flush can save these counts.
   const server = await startServer({
+    VIEWS_PER_ADDRESS_HOURLY: '1000000',
     DATABASE_URL: `file:${dbFile}`,
     VIEWS_FLUSH_INTERVAL_MS: '3600000',
     VIEWS_RATE_LIMIT: '1000000',
@@ -59,6 +60,7 @@ t.test(
       DATABASE_URL: `file:${dbFile}`,
       VIEWS_FLUSH_INTERVAL_MS: String(interval),
       VIEWS_RATE_LIMIT: '1000000',
+      VIEWS_PER_ADDRESS_HOURLY: '1000000',
     }
     const server = await startServer(env)
     const baseline = storedViews(dbFile)

@@ -4,7 +4,7 @@
  * inside them, so no other request can interleave between a check and the write it guards.
  */
 import { and, eq, ne } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleSlugs, articles, articleTopics } from '../db/schema.js'
@@ -46,7 +46,7 @@ function fail(errors: FieldError[]): never {
 }
 
 export function createArticle(db: Db, input: ArticleCreate, now = Date.now(), id = uuidv7(now)): ArticleRow {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const errors: FieldError[] = []
     if (input.slug && slugTaken(tx, input.slug))
       throw conflict(`The slug "${input.slug}" is already used by an article.`, [
@@ -118,7 +118,7 @@ export function updateArticle(
   ifMatch?: string,
   now = Date.now(),
 ): ArticleRow {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const row = loadForWrite(tx, id, ifMatch)
     const errors: FieldError[] = []
     const currentTopicIds = tx
@@ -173,7 +173,7 @@ export function publishArticle(
   ifMatch?: string,
   now = Date.now(),
 ) {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const row = loadForWrite(tx, id, ifMatch)
     const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
     const publishedAt = publishAt ?? (live ? (row.publishedAt as number) : now)
@@ -182,14 +182,14 @@ export function publishArticle(
 }
 
 export function unpublishArticle(db: Db, id: string, ifMatch?: string, now = Date.now()) {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const row = loadForWrite(tx, id, ifMatch)
     return saveRow(tx, row, { status: 'draft', publishedAt: null }, now)
   })
 }
 
 export function deleteArticle(db: Db, id: string, ifMatch?: string): void {
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     loadForWrite(tx, id, ifMatch)
     tx.delete(articles).where(eq(articles.id, id)).run()
   })

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { isVisible, summarise, type Viewer } from '../articles/store.js'
-import type { Db } from '../db/client.js'
+import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs } from '../db/refs.js'
 import { articles, collectionItems, collections } from '../db/schema.js'
@@ -32,7 +32,7 @@ export async function getCollection(db: Db, slug: string, viewer: Viewer): Promi
 
 /** Replaces the whole collection in one transaction; answers whether it was created. */
 export function putCollection(db: Db, slug: string, input: CollectionPut, now: number): { created: boolean } {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const errors: FieldError[] = []
     const ids = resolveRefs(tx, articles, input.items, 'body/items', 'article', errors)
     if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)

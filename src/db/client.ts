@@ -18,20 +18,36 @@ export interface Database {
   ping(): boolean
   /** Runs `PRAGMA integrity_check`; 'ok' when the file is sound. */
   integrityCheck(): string
+  /** A consistent online copy of the database into `file`, while other connections keep writing. */
+  backup(file: string): Promise<void>
   close(): void
+}
+
+export interface OpenOptions {
+  /** How long a write waits for another connection's write lock before giving up (SQLITE_BUSY). */
+  busyTimeoutMs?: number
+}
+
+/**
+ * Runs `fn` as one write transaction that takes the write lock up front (`BEGIN IMMEDIATE`). A deferred
+ * transaction that reads first and upgrades its lock later fails at once with `database is locked` when another
+ * process wrote meanwhile; an immediate one waits for `busy_timeout` instead. Every write goes through here.
+ */
+export function writeTransaction<T>(db: Db, fn: (tx: Db) => T): T {
+  return db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' })
 }
 
 /** src/db and dist/db are both two levels below the package root. */
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   const sqlite = new SQLite(path)
   sqlite.pragma('journal_mode = WAL')
   // NORMAL under WAL loses at most the last transactions on power loss, never corrupts the file.
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
   const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder })
   let open = true
@@ -39,6 +55,9 @@ export function openDatabase(path: string): Database {
     db,
     ping: () => open && sqlite.prepare('select 1 as ok').get() !== undefined,
     integrityCheck: () => String(sqlite.pragma('integrity_check', { simple: true })),
+    backup: async (file) => {
+      await sqlite.backup(file)
+    },
     close: () => {
       if (!open) return
       open = false

@@ -15,6 +15,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
 }
 
+/** Another connection held the write lock for longer than the busy timeout. */
+export function isBusy(error: unknown): boolean {
+  const code = driverCode(error)
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
+}
+
 /** SQLite reports ON DELETE RESTRICT as a trigger constraint, with the foreign key named in the message. */
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = driverCode(error)

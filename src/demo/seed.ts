@@ -46,6 +46,6 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
     })
   }
   putCollection(db, DEMO.editorsPicks.slug, { title: DEMO.editorsPicks.title, items: EDITORS_PICKS }, now)
-  addToBuckets(db, demoViews(now))
+  addToBuckets(db, demoViews(now), now)
   return true
 }

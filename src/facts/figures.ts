@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, isNull, lte, ne } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
-import type { Db } from '../db/client.js'
+import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { type Referable, resolveRefs } from '../db/refs.js'
 import { articles, figures, metrics, parties, sources } from '../db/schema.js'
@@ -95,7 +95,7 @@ export function recordFigure(
   input: FigureCreate,
   context: { now: number; recordedBy: string; id?: string },
 ): string {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const { now } = context
     const errors: FieldError[] = []
     const one = (target: Referable, ref: string | null | undefined, path: string, noun: string) => {
@@ -184,7 +184,7 @@ export function deprecateFigure(
   now: number,
   by: string,
 ): FigureRow {
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
     const row = tx.select().from(figures).where(eq(figures.id, id)).get()
     if (!row) throw notFound(`No figure has the id "${id}".`)
     if (row.rank === 'deprecated')

@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { isBusy } from '../db/errors.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
@@ -127,6 +128,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     if (status === 429 && reply.getHeader('retry-after'))
       headers['retry-after'] = String(reply.getHeader('retry-after'))
     return sendProblem(reply, problem(status, codeFor(status), clientMessage(error)), headers)
+  }
+  if (isBusy(error)) {
+    // Another process held the write lock past the busy timeout: nothing was written; the client may retry.
+    request.log.warn({ err: error }, 'database busy')
+    return sendProblem(
+      reply,
+      problem(503, 'busy', 'The database is busy with other writes; nothing was changed. Retry shortly.'),
+      { 'retry-after': '1' },
+    )
   }
   request.log.error({ err: error }, 'request failed')
   return sendProblem(reply, problem(500, 'internal', 'Something went wrong on our side; it has been logged.'))

@@ -87,12 +87,13 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'The request body is too large.',
   415: 'The request body has an unsupported content type.',
   429: 'Rate limited; see `Retry-After`.',
+  503: 'Shutting down, or the database is busy or unavailable; nothing was changed. Retry after `Retry-After`.',
 }
 
-/** Problem responses for the given status codes, plus 500, as Fastify route response schemas. */
+/** Problem responses for the given status codes, plus 500 and 503, as Fastify route response schemas. */
 export function problems(...statuses: number[]) {
   const out: Record<number, unknown> = {}
-  for (const status of [...statuses, 500]) {
+  for (const status of new Set([...statuses, 500, 503])) {
     out[status] = {
       description: ERROR_DESCRIPTIONS[status] ?? STATUS_CODES[status] ?? 'Error',
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ref(Problem) } },

@@ -5,6 +5,10 @@
  *   user agent: neither is kept, and a visitor cannot be followed from one day to the next.
  * - A repeat view of the same article by the same visitor within 30 minutes counts once.
  * - Bots (by user agent, with the `isbot` list) are counted apart and never enter Most Popular.
+ * - One address adds at most `perAddressHourly` views to one article per UTC hour, however many user agents it
+ *   sends: rotating the user agent does not make a machine into a crowd.
+ * - Memory is a fixed budget of entries; when it is full, views by visitors it does not remember are not counted
+ *   (and are counted as dropped) until the next half hour frees a generation.
  * Deltas accumulate per article per UTC hour until `take()` hands them to a flush.
  */
 import { hash, randomBytes } from 'node:crypto'
@@ -29,51 +33,89 @@ export interface ViewInput {
   now: number
 }
 
-export type ViewOutcome = 'counted' | 'repeat' | 'bot'
+export type ViewOutcome = 'counted' | 'repeat' | 'bot' | 'capped' | 'dropped'
 
-/** What the counter remembers of one visitor reading one article. */
-interface Seen {
-  /** When a view was last counted, for the 30-minute repeat rule. */
-  at: number
-  /** The hour in which the visitor was last counted as unique. */
-  uniqueHour: number
+export interface CounterLimits {
+  /** Views one address may add to one article per UTC hour, whatever user agents it sends. */
+  perAddressHourly: number
+  /** Most entries (visitor-article pairs plus address-article counters) held in memory at once. */
+  memoryEntries: number
 }
+
+/** What was not counted, and why, since the process started. */
+export interface CounterStats {
+  /** Over the per-address hourly cap: one machine rotating user agents. */
+  capped: number
+  /** The memory budget was full: new visitors were not counted until memory freed. */
+  dropped: number
+}
+
+const HALF_HOUR_MS = 30 * 60_000
 
 export class ViewCounter {
   /** hour → article id → counts waiting for a flush. */
   private pending = new Map<number, Map<string, Delta>>()
   private pendingSize = 0
-  /** `visitor:article` → what was seen, kept while the repeat window or the hour still needs it. */
-  private seen = new Map<string, Seen>()
+  /**
+   * `hash(visitor, article)` → when a view was last counted. Two generations, each a half hour aligned to
+   * the clock: anything the repeat rule (30 minutes) or the unique-per-hour rule can still need is in one of
+   * them, and dropping the older generation at each half hour forgets the rest at no cost.
+   */
+  private seen = new Map<string, number>()
+  private seenBefore = new Map<string, number>()
+  private generation = -1
+  /** `hash(address, article)` → views counted this hour, for the per-address cap. */
+  private perAddress = new Map<string, number>()
+  private addressHour = -1
   private salt = { day: -1, value: '' }
   private bots = new Map<string, boolean>()
+  readonly stats: CounterStats = { capped: 0, dropped: 0 }
+
+  constructor(private readonly limits: CounterLimits = { perAddressHourly: 60, memoryEntries: 1_000_000 }) {}
 
   /** Distinct article-hours waiting for a flush. */
   get size(): number {
     return this.pendingSize
   }
 
+  /** Entries held for the repeat, unique and per-address rules: never more than the memory budget. */
+  get entries(): number {
+    return this.seen.size + this.seenBefore.size + this.perAddress.size
+  }
+
   record(view: ViewInput): ViewOutcome {
-    const hour = view.now - (view.now % HOUR_MS)
+    const { now } = view
+    const hour = now - (now % HOUR_MS)
     if (this.isBot(view.userAgent)) {
       this.delta(view.articleId, hour).botViews++
       return 'bot'
     }
-    const pair = `${this.visitor(view)}:${view.articleId}`
-    const seen = this.seen.get(pair)
-    if (seen !== undefined && view.now - seen.at < REPEAT_WINDOW_MS) return 'repeat'
+    this.rotate(now, hour)
+    const salt = this.saltOf(now)
+    const pair = digest(`${salt}\u0000${view.ip}\u0000${view.userAgent ?? ''}\u0000${view.articleId}`)
+    let at = this.seen.get(pair)
+    const remembered = at !== undefined
+    if (at === undefined) at = this.seenBefore.get(pair)
+    if (at !== undefined && now - at < REPEAT_WINDOW_MS) return 'repeat'
+
+    const address = digest(`${salt}\u0000${networkOf(view.ip)}\u0000${view.articleId}`)
+    const counted = this.perAddress.get(address)
+    if (counted !== undefined && counted >= this.limits.perAddressHourly) {
+      this.stats.capped++
+      return 'capped'
+    }
+    const needed = (remembered ? 0 : 1) + (counted === undefined ? 1 : 0)
+    if (this.entries + needed > this.limits.memoryEntries) {
+      this.stats.dropped++
+      return 'dropped'
+    }
+    this.perAddress.set(address, (counted ?? 0) + 1)
+    if (!remembered && at !== undefined) this.seenBefore.delete(pair)
+    this.seen.set(pair, now)
     const delta = this.delta(view.articleId, hour)
     delta.views++
-    if (seen === undefined) {
-      this.seen.set(pair, { at: view.now, uniqueHour: hour })
-      delta.uniques++
-    } else {
-      seen.at = view.now
-      if (seen.uniqueHour !== hour) {
-        seen.uniqueHour = hour
-        delta.uniques++
-      }
-    }
+    // Unique per hour: the visitor's last counted view was in an earlier hour, or there was none.
+    if (at === undefined || at - (at % HOUR_MS) !== hour) delta.uniques++
     return 'counted'
   }
 
@@ -96,13 +138,18 @@ export class ViewCounter {
     }
   }
 
-  /** Forgets what the repeat and unique rules no longer need, keeping memory bounded by recent traffic. */
-  prune(now: number): void {
-    const currentHour = now - (now % HOUR_MS)
-    for (const [pair, seen] of this.seen) {
-      if (now - seen.at >= REPEAT_WINDOW_MS && seen.uniqueHour < currentHour) this.seen.delete(pair)
+  /** Forgets what the rules no longer need; O(1), so it can run on every beacon. */
+  private rotate(now: number, hour: number): void {
+    const generation = Math.floor(now / HALF_HOUR_MS)
+    if (generation !== this.generation) {
+      this.seenBefore = generation === this.generation + 1 ? this.seen : new Map()
+      this.seen = new Map()
+      this.generation = generation
     }
-    if (this.bots.size > 10_000) this.bots.clear()
+    if (hour !== this.addressHour) {
+      this.perAddress = new Map()
+      this.addressHour = hour
+    }
   }
 
   private delta(articleId: string, hour: number): Delta {
@@ -126,28 +173,55 @@ export class ViewCounter {
     let bot = this.bots.get(userAgent)
     if (bot === undefined) {
       bot = isbot(userAgent)
+      if (this.bots.size >= 10_000) this.bots.clear()
       this.bots.set(userAgent, bot)
     }
     return bot
   }
 
-  private visitor(view: ViewInput): string {
-    const day = Math.floor(view.now / DAY_MS)
+  private saltOf(now: number): string {
+    const day = Math.floor(now / DAY_MS)
     if (this.salt.day !== day) this.salt = { day, value: randomBytes(32).toString('base64') }
-    return hash(
-      'sha256',
-      `${this.salt.value}\u0000${view.ip}\u0000${view.userAgent ?? ''}`,
-      'base64url',
-    ).slice(0, 22)
+    return this.salt.value
   }
 }
 
-/** A fixed one-minute window per client: enough to keep one client from inflating counts. */
+/**
+ * The unit one client controls: an IPv4 address, or an IPv6 /64 (one subscriber's usual allocation, inside which
+ * addresses are free to rotate). Used for the rate limit and the per-address cap.
+ */
+export function networkOf(ip: string): string {
+  if (!ip.includes(':')) return ip
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  if (mapped?.[1]) return mapped[1]
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]?.split('::') ?? []
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  const groups = ip.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
+}
+
+/** 96 bits of SHA-256 as 16 characters: collisions are negligible at the sizes the budget allows. */
+const digest = (text: string) => hash('sha256', text, 'base64url').slice(0, 16)
+
+/**
+ * A fixed one-minute window per client: enough to keep one client from inflating counts. At most `maxClients`
+ * are tracked in one minute; beyond that, clients not yet seen wait for the next minute (beacons are the one
+ * thing a flood of addresses may not grow without bound).
+ */
 export class RateLimiter {
   private window = -1
   private counts = new Map<string, number>()
 
-  constructor(private readonly perMinute: number) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxClients = 250_000,
+  ) {}
 
   /** Seconds to wait, or 0 when the request may go ahead. */
   check(client: string, now: number): number {
@@ -156,7 +230,10 @@ export class RateLimiter {
       this.window = window
       this.counts = new Map()
     }
-    const count = (this.counts.get(client) ?? 0) + 1
+    const seen = this.counts.get(client)
+    if (seen === undefined && this.counts.size >= this.maxClients)
+      return Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000))
+    const count = (seen ?? 0) + 1
     this.counts.set(client, count)
     return count > this.perMinute ? Math.max(1, Math.ceil(((window + 1) * 60_000 - now) / 1000)) : 0
   }

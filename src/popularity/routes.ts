@@ -7,7 +7,8 @@ import type { FeatureOptions } from '../http/context.js'
 import { notFound, tooManyRequests } from '../http/errors.js'
 import { problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
 import type { Popularity } from './service.js'
-import { articleStats, TRENDING_FORMULA, WINDOWS, type Window } from './store.js'
+import { articleStats } from './store.js'
+import { TRENDING_FORMULA, WINDOWS, type Window } from './totals.js'
 
 const tags = ['popularity']
 const Limit = Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'How many, 1-50.' })

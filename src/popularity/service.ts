@@ -4,47 +4,81 @@
  * and each change to articles, invalidates. A crash loses at most the counts of one flush interval.
  */
 import type { FastifyBaseLogger } from 'fastify'
-import { lookupArticle, summarise, type Viewer } from '../articles/store.js'
+import { lookupArticle, summarise } from '../articles/store.js'
 import type { Db } from '../db/client.js'
-import { HOUR_MS, RateLimiter, ViewCounter, type ViewOutcome } from './counter.js'
-import { addToBuckets, mostViewed, rollUp, trending, type Window } from './store.js'
+import { findTopicRow } from '../topics/store.js'
+import {
+  type CounterLimits,
+  HOUR_MS,
+  networkOf,
+  RateLimiter,
+  ViewCounter,
+  type ViewOutcome,
+} from './counter.js'
+import { addToBuckets, rollUp } from './store.js'
+import { mostViewed, trending, type Window } from './totals.js'
 
 /** Flush early when this many article-hours are waiting, whatever the interval. */
 const MAX_PENDING = 5_000
 /** Visible-article lookups are remembered this long (article writes on this instance forget them at once). */
 const REF_TTL_MS = 30_000
+/** Each list is computed once per refresh at the largest page size, whatever `limit` a request asks for. */
+export const MAX_LIST = 50
 
 export interface PopularityOptions {
   db: Db
   clock: () => number
   flushIntervalMs: number
   rateLimitPerMinute: number
+  limits: CounterLimits
   siteUrl: string
   log: FastifyBaseLogger
 }
 
+/** What happened to counts since the process started, for metrics. */
+export interface FlushStats {
+  flushes: number
+  failures: number
+  /** Views for articles deleted before their counts were written. */
+  droppedDeleted: number
+  lastDurationMs: number
+  lastFlushAt: number
+}
+
 export class Popularity {
-  readonly counter = new ViewCounter()
+  readonly counter: ViewCounter
+  readonly flushStats: FlushStats = {
+    flushes: 0,
+    failures: 0,
+    droppedDeleted: 0,
+    lastDurationMs: 0,
+    lastFlushAt: 0,
+  }
   private readonly limiter: RateLimiter
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> | undefined
   private earlyFlush = false
   private lastRollUp = 0
-  private cache = new Map<string, { body: string; expires: number }>()
+  /** The hour the running totals were last brought up to. */
+  private advancedHour = -1
+  private lists = new Map<string, { rows: Promise<unknown[]>; expires: number }>()
+  private bodies = new Map<string, string>()
   private refs = new Map<string, { id: string; expires: number }>()
 
   constructor(private readonly options: PopularityOptions) {
-    this.limiter = new RateLimiter(options.rateLimitPerMinute)
+    this.counter = new ViewCounter(options.limits)
+    this.limiter = new RateLimiter(options.rateLimitPerMinute, Math.ceil(options.limits.memoryEntries / 4))
   }
 
   start(): void {
+    void this.flush() // brings the running totals up to now before the first list is read
     this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs)
     this.timer.unref()
   }
 
   /** Seconds the client must wait before its next beacon, or 0. */
   rateLimit(client: string): number {
-    return this.limiter.check(client, this.options.clock())
+    return this.limiter.check(networkOf(client), this.options.clock())
   }
 
   /** The id behind `ref` if it was recently looked up and found published; no database access. */
@@ -74,98 +108,150 @@ export class Popularity {
     return outcome
   }
 
-  /** Writes buffered counts in one transaction; on failure they stay buffered for the next try. */
-  flush(): Promise<void> {
+  /**
+   * Writes buffered counts in one transaction; on failure they stay buffered for the next try. Answers whether
+   * nothing is left buffered.
+   */
+  flush(): Promise<boolean> {
     this.flushing ??= this.runFlush().finally(() => {
       this.flushing = undefined
       this.earlyFlush = false
     })
-    return this.flushing
+    return this.flushing.then(() => this.counter.size === 0)
   }
 
   private async runFlush(): Promise<void> {
+    const started = performance.now()
     const now = this.options.clock()
     const deltas = this.counter.take()
     try {
-      addToBuckets(this.options.db, deltas)
+      const dropped = addToBuckets(this.options.db, deltas, now)
+      if (dropped > 0) {
+        this.flushStats.droppedDeleted += dropped
+        this.options.log.warn({ dropped }, 'view counts dropped: their articles were deleted')
+      }
       if (now - this.lastRollUp >= HOUR_MS) {
         rollUp(this.options.db, now)
         this.lastRollUp = now
       }
     } catch (error) {
       this.counter.restore(deltas)
+      this.flushStats.failures++
       this.options.log.error(
         { err: error, pending: deltas.length },
         'view flush failed; counts kept for the next flush',
       )
       return
     }
-    this.counter.prune(now)
-    if (deltas.length > 0) this.cache.clear()
+    this.flushStats.flushes++
+    this.flushStats.lastFlushAt = now
+    const hour = now - (now % HOUR_MS)
+    if (deltas.length > 0 || hour !== this.advancedHour) this.forgetLists()
+    this.advancedHour = hour
+    this.flushStats.lastDurationMs = performance.now() - started
   }
 
   /** Articles changed: cached lists and visible-article lookups may be stale. */
   invalidate(): void {
-    this.cache.clear()
+    this.forgetLists()
     this.refs.clear()
+  }
+
+  private forgetLists(): void {
+    this.lists.clear()
+    this.bodies.clear()
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     await this.flushing
-    await this.flush()
-    if (this.counter.size > 0) {
-      await this.flush() // one retry, for a transient failure
-      if (this.counter.size > 0)
-        this.options.log.error({ pending: this.counter.size }, 'view counts lost at shutdown')
+    if (!(await this.flush()) && !(await this.flush())) {
+      // one retry, for a transient failure
+      this.options.log.error({ pending: this.counter.size }, 'view counts lost at shutdown')
     }
   }
 
-  /** The serialised response, computed once per flush for each (window, topic, limit). */
+  /** The serialised response. Each (window, topic) list is computed once per refresh, whatever the limit. */
   async popular(window: Window, limit: number, topic: string | undefined): Promise<string> {
-    return this.cached(`popular:${window}:${limit}:${topic ?? ''}`, async (now, viewer) => {
-      const rows = await mostViewed(this.options.db, window, now, limit, topic)
-      const summaries = await summarise(
-        this.options.db,
-        rows.map((r) => r.article),
-        viewer,
-      )
-      return {
-        window,
-        generatedAt: new Date(now).toISOString(),
-        data: summaries.map((article, i) => ({ rank: i + 1, views: Number(rows[i]?.views ?? 0), article })),
-      }
-    })
+    return this.respond(
+      `popular:${window}`,
+      limit,
+      topic,
+      async (now, topicId) => {
+        const rows = await mostViewed(this.options.db, window, now, MAX_LIST, topicId)
+        const summaries = await this.summaries(rows.map((r) => r.article))
+        return summaries.map((article, i) => ({ views: Number(rows[i]?.views ?? 0), article }))
+      },
+      (now, data) => ({ window, generatedAt: new Date(now).toISOString(), data }),
+    )
   }
 
   async trending(limit: number, topic: string | undefined): Promise<string> {
-    return this.cached(`trending:${limit}:${topic ?? ''}`, async (now, viewer) => {
-      const rows = await trending(this.options.db, now, limit, topic)
-      const summaries = await summarise(
-        this.options.db,
-        rows.map((r) => r.article),
-        viewer,
-      )
-      return {
-        generatedAt: new Date(now).toISOString(),
-        data: summaries.map((article, i) => ({ rank: i + 1, score: rows[i]?.score ?? 0, article })),
-      }
-    })
+    return this.respond(
+      'trending',
+      limit,
+      topic,
+      async (now, topicId) => {
+        const rows = await trending(this.options.db, now, MAX_LIST, topicId)
+        const summaries = await this.summaries(rows.map((r) => r.article))
+        return summaries.map((article, i) => ({ score: rows[i]?.score ?? 0, article }))
+      },
+      (now, data) => ({ generatedAt: new Date(now).toISOString(), data }),
+    )
   }
 
-  private async cached(
-    key: string,
-    compute: (now: number, viewer: Viewer) => Promise<unknown>,
-  ): Promise<string> {
+  private summaries(rows: Parameters<typeof summarise>[1]) {
     const now = this.options.clock()
-    const hit = this.cache.get(key)
-    // Entries also expire by time, so window edges and scheduled articles move even when no views arrive.
-    if (hit !== undefined && hit.expires > now) return hit.body
-    const body = JSON.stringify(await compute(now, { editor: false, now, siteUrl: this.options.siteUrl }))
-    if (this.cache.size > 1_000) this.cache.clear()
-    // Windows move at hour boundaries: nothing cached outlives the hour it was computed in.
-    const nextHour = now - (now % HOUR_MS) + HOUR_MS
-    this.cache.set(key, { body, expires: Math.min(now + this.options.flushIntervalMs, nextHour) })
+    return summarise(this.options.db, rows, { editor: false, now, siteUrl: this.options.siteUrl })
+  }
+
+  /**
+   * Serves a list from memory. A list lives until the next flush that wrote counts, any article change, the flush
+   * interval, or the hour's end (windows move at hour boundaries, when the timer's flush subtracts the hours that
+   * left them), whichever comes first.
+   */
+  private async respond(
+    name: string,
+    limit: number,
+    topic: string | undefined,
+    compute: (now: number, topicId: string | undefined) => Promise<Record<string, unknown>[]>,
+    envelope: (now: number, data: unknown[]) => Record<string, unknown>,
+  ): Promise<string> {
+    // Topics are looked up before the cache, so that made-up topic names cannot fill it.
+    let topicId: string | undefined
+    if (topic !== undefined) {
+      topicId = (await findTopicRow(this.options.db, topic))?.id
+      if (topicId === undefined) return JSON.stringify(envelope(this.options.clock(), []))
+    }
+    const key = `${name}:${topicId ?? ''}`
+    let now = this.options.clock()
+    // Windows move at hour boundaries: the first list of a new hour first has the totals let go of the old hour.
+    if (now - (now % HOUR_MS) > this.advancedHour) {
+      await this.flush()
+      now = this.options.clock()
+    }
+    let list = this.lists.get(key)
+    if (list === undefined || list.expires <= now) {
+      const nextHour = now - (now % HOUR_MS) + HOUR_MS
+      list = {
+        rows: compute(now, topicId).then((data) => [now, data]),
+        expires: Math.min(now + this.options.flushIntervalMs, nextHour),
+      }
+      this.lists.set(key, list)
+      list.rows.catch(() => this.lists.delete(key))
+    }
+    const bodyKey = `${key}:${limit}`
+    const cached = this.bodies.get(bodyKey)
+    const [at, data] = (await list.rows) as [number, Record<string, unknown>[]]
+    if (cached !== undefined && this.lists.get(key) === list) return cached
+    const body = JSON.stringify(
+      envelope(
+        at,
+        data.slice(0, limit).map((entry, i) => ({ rank: i + 1, ...entry })),
+      ),
+    )
+    if (this.bodies.size >= 2_000) this.bodies.clear()
+    if (this.lists.get(key) === list) this.bodies.set(bodyKey, body)
     return body
   }
 }

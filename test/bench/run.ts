@@ -74,7 +74,7 @@ async function prepareDatabase(file: string) {
       })
     }
   }
-  addToBuckets(database.db, deltas)
+  addToBuckets(database.db, deltas, Date.now())
   database.close()
   return ids
 }

@@ -36,7 +36,7 @@ import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { clientErrorHandler, problemNotFoundHandler, rejectUnknownQueries } from './http/routing.js'
 import { Problem } from './http/schemas.js'
-import { validatorCompiler } from './http/validation.js'
+import { validatorCompiler, wellFormedJson } from './http/validation.js'
 import { type Examples, info, loadExamples, tags, withExamples } from './openapi/document.js'
 import { topicRoutes } from './topics/routes.js'
 import { Topic } from './topics/schemas.js'
@@ -134,11 +134,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   app.setErrorHandler(errorHandler)
   problemNotFoundHandler(app)
   // JSON only: a text/plain body on a JSON route is a 415, not a string that fails validation.
-  app.removeContentTypeParser('text/plain')
+  app.removeContentTypeParser(['text/plain', 'application/json'])
   app.addContentTypeParser(
-    'application/merge-patch+json',
+    ['application/json', 'application/merge-patch+json'],
     { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
+    wellFormedJson(app.getDefaultJsonParser('error', 'error')),
   )
 
   // Browsers on any origin may read and (with a bearer token, never a cookie) write: `*` is safe here.

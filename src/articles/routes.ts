@@ -3,10 +3,11 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { assertScope, isEditor, requireScope } from '../http/auth.js'
 import type { FeatureOptions } from '../http/context.js'
-import { cachePublic } from '../http/context.js'
+import { cachePublic, movedTo } from '../http/context.js'
 import { notFound } from '../http/errors.js'
 import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import { parseInstant } from '../http/validation.js'
 import { RELATED_FORMULA, relatedTo } from './related.js'
 import {
   Article,
@@ -100,8 +101,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       const found = await lookupArticle(db, request.params.article, viewer(request))
-      if (found.kind === 'moved')
-        return reply.code(301).header('location', `/v1/articles/${found.slug}`).send()
+      if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}`)
       if (found.kind === 'missing')
         throw notFound(`No published article has the id or slug "${request.params.article}".`)
       cachePublic(request, reply)
@@ -125,8 +125,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       const found = await lookupArticle(db, request.params.article, viewer(request))
-      if (found.kind === 'moved')
-        return reply.code(301).header('location', `/v1/articles/${found.slug}/related`).send()
+      if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}/related`)
       if (found.kind === 'missing')
         throw notFound(`No published article has the id or slug "${request.params.article}".`)
       cachePublic(request, reply)
@@ -216,7 +215,10 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       const current = await articleForWrite(request.params.article)
-      const publishAt = request.body?.publishAt === undefined ? undefined : Date.parse(request.body.publishAt)
+      const publishAt =
+        request.body?.publishAt === undefined
+          ? undefined
+          : parseInstant(request.body.publishAt, 'body/publishAt')
       const row = publishArticle(db, current.id, publishAt, request.headers['if-match'], clock())
       reply.header('etag', etagOf(row))
       return toArticle(db, row, editorView())

@@ -165,7 +165,10 @@ const summaryProperties = {
   contentWarningText: Nullable(Type.String({ description: 'The warning as readers see it.' })),
   wordCount: Type.Integer(),
   readingTimeMinutes: Type.Integer({ description: 'At 230 words a minute, at least 1.' }),
-  excerpt: Type.String({ description: 'The standfirst, or the start of the text.' }),
+  excerpt: Type.String({
+    description:
+      'The standfirst, or the start of the text. Plain text, not HTML: entities are decoded, so `&lt;img&gt;` written in the body arrives here as the characters `<img>`. Escape it before putting it into a page.',
+  }),
   links: Type.Object(
     {
       self: Type.String(),
@@ -187,7 +190,10 @@ export const Body = Type.Object(
   {
     blocks: Type.Array(Block),
     html: Type.String({ description: 'Sanitised HTML of the whole body.' }),
-    text: Type.String({ description: 'Plain text of the whole body.' }),
+    text: Type.String({
+      description:
+        'Plain text of the whole body, not HTML: entities are decoded (`&lt;` arrives as `<`). Escape it before putting it into a page; use `html` for markup.',
+    }),
   },
   { additionalProperties: false, title: 'Body' },
 )

@@ -13,6 +13,7 @@ import {
   topics,
 } from '../db/schema.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
+import { parseInstant } from '../http/validation.js'
 import { hasLiveBlocks, type Resolver, renderBody } from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
 
@@ -225,8 +226,8 @@ function filters(query: ArticleListQuery, viewer: Viewer): SQL[] {
     conditions.push(and(eq(articles.status, 'published'), gt(articles.publishedAt, viewer.now)) as SQL)
   if (query.type) conditions.push(eq(articles.type, query.type))
   if (query.language) conditions.push(eq(articles.language, query.language))
-  if (query.from) conditions.push(gte(articles.publishedAt, Date.parse(query.from)))
-  if (query.to) conditions.push(lt(articles.publishedAt, Date.parse(query.to)))
+  if (query.from) conditions.push(gte(articles.publishedAt, parseInstant(query.from, 'query/from')))
+  if (query.to) conditions.push(lt(articles.publishedAt, parseInstant(query.to, 'query/to')))
   if (query.tag) {
     const tag = query.tag
     conditions.push(

@@ -3,7 +3,7 @@
  * transaction, so a failed write changes nothing. better-sqlite3 transactions are synchronous: the checks run
  * inside them, so no other request can interleave between a check and the write it guards.
  */
-import { and, eq, ne } from 'drizzle-orm'
+import { and, eq, gt, lt, ne, or } from 'drizzle-orm'
 import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
@@ -34,11 +34,22 @@ function slugTaken(tx: Tx, slug: string, exceptArticleId?: string): boolean {
   return current !== undefined || retired !== undefined
 }
 
+/**
+ * `base`, or `base-N` with N one more than the highest suffix in use (current or retired slugs): one index range
+ * read per table however many articles share the base.
+ */
 function uniqueSlug(tx: Tx, base: string): string {
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? base : `${base}-${n}`
-    if (!slugTaken(tx, candidate)) return candidate
-  }
+  // Every `base-…` sorts between `base-` and `base.` ('.' follows '-' in ASCII).
+  const inRange = (column: typeof articles.slug | typeof articleSlugs.slug) =>
+    or(eq(column, base), and(gt(column, `${base}-`), lt(column, `${base}.`)))
+  const used = [
+    ...tx.select({ slug: articles.slug }).from(articles).where(inRange(articles.slug)).all(),
+    ...tx.select({ slug: articleSlugs.slug }).from(articleSlugs).where(inRange(articleSlugs.slug)).all(),
+  ].map((r) => r.slug)
+  if (!used.includes(base)) return base
+  const suffix = new RegExp(`^${base}-(\\d{1,9})$`)
+  const highest = Math.max(1, ...used.map((slug) => Number(suffix.exec(slug)?.[1] ?? 0)))
+  return `${base}-${highest + 1}`
 }
 
 function fail(errors: FieldError[]): never {
@@ -173,6 +184,10 @@ export function publishArticle(
   ifMatch?: string,
   now = Date.now(),
 ) {
+  if (publishAt !== undefined && !Number.isFinite(publishAt))
+    throw badRequest('body/publishAt: is not a real instant', [
+      { path: 'body/publishAt', message: 'is not a real instant' },
+    ])
   return writeTransaction(db, (tx) => {
     const row = loadForWrite(tx, id, ifMatch)
     const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now

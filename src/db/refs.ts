@@ -1,4 +1,5 @@
 /** Resolving "an id or a slug" references, the way every write shape refers to other resources. */
+import transliterate from '@sindresorhus/transliterate'
 import { inArray, or } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { FieldError } from '../http/errors.js'
@@ -40,9 +41,14 @@ export function resolveRefs(
   return ids
 }
 
-/** Lowercase kebab-case from a headline or title, without diacritics. */
+const ID_SHAPED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * Lowercase kebab-case from a headline or title: other scripts transliterated (the archive has Armenian,
+ * Georgian, Russian and Azerbaijani names), diacritics dropped, never shaped like an id.
+ */
 export function slugify(text: string, maxLength = 80): string {
-  const slug = text
+  const slug = transliterate(text)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
@@ -50,5 +56,6 @@ export function slugify(text: string, maxLength = 80): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
   const cut = slug.slice(0, maxLength).replace(/-+[^-]*$/, (tail) => (slug.length > maxLength ? '' : tail))
-  return cut.replace(/-+$/g, '') || 'untitled'
+  const result = cut.replace(/-+$/g, '') || 'untitled'
+  return ID_SHAPED.test(result) ? `${result.slice(0, 35)}-x` : result
 }

@@ -42,6 +42,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
     recordFigure(db, factTable, figure.input, {
       now: Date.parse(figure.recordedAt),
       recordedBy: 'demo',
+      drafts: true,
       id: figure.id,
     })
   }

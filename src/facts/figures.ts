@@ -2,13 +2,16 @@
  * Figures: one row per claim. Recording one supersedes the previous figure of its series; a correction records a
  * new figure and deprecates the wrong one in the same transaction. Nothing is ever deleted or edited in place.
  */
+
 import { and, asc, desc, eq, isNull, lte, ne } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
+import { visibleTo } from '../articles/store.js'
 import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { type Referable, resolveRefs } from '../db/refs.js'
 import { articles, figures, metrics, parties, sources } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
+import { instantOf } from '../http/validation.js'
 import type { Deprecation, FigureCreate } from './schemas.js'
 import type { FactTableRow } from './tables.js'
 
@@ -93,7 +96,7 @@ export function recordFigure(
   db: Db,
   table: FactTableRow,
   input: FigureCreate,
-  context: { now: number; recordedBy: string; id?: string },
+  context: { now: number; recordedBy: string; id?: string; drafts?: boolean },
 ): string {
   return writeTransaction(db, (tx) => {
     const { now } = context
@@ -109,10 +112,19 @@ export function recordFigure(
     const subjectPartyId = one(parties, input.subject, 'body/subject', 'party')
     const counterpartyId = one(parties, input.counterparty, 'body/counterparty', 'party')
     const claimantId = one(sources, input.claimant, 'body/claimant', 'source')
-    const articleId = one(articles, input.article, 'body/article', 'article')
+    // Without `content:write`, an unpublished article answers exactly as one that does not exist.
+    let articleId = one(articles, input.article, 'body/article', 'article')
+    if (articleId !== null && !context.drafts) {
+      const cited = tx.select().from(articles).where(eq(articles.id, articleId)).get()
+      if (cited === undefined || !visibleTo(cited, { editor: false, now })) {
+        articleId = null
+        errors.push({ path: 'body/article', message: `no article has the id or slug "${input.article}"` })
+      }
+    }
     errors.push(...valueErrors(input.value))
-    const asOf = Date.parse(input.asOf)
-    if (asOf > now + CLOCK_SKEW_MS) errors.push({ path: 'body/asOf', message: 'is in the future' })
+    const asOf = instantOf(input.asOf) ?? Number.NaN
+    if (Number.isNaN(asOf)) errors.push({ path: 'body/asOf', message: 'is not a real instant' })
+    else if (asOf > now + CLOCK_SKEW_MS) errors.push({ path: 'body/asOf', message: 'is in the future' })
     let corrected: FigureRow | undefined
     if (input.corrects) {
       corrected = tx.select().from(figures).where(eq(figures.id, input.corrects)).get()

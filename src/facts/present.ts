@@ -36,8 +36,10 @@ export function displayOf(row: Pick<FigureRow, 'qualifier' | 'best' | 'low' | 'h
 export interface PresentOptions {
   tableSlug: string
   now: number
-  /** Editors see who recorded figures and links to unpublished articles. */
+  /** Fact editors (`facts:write`) see who recorded figures. */
   editor: boolean
+  /** Content editors (`content:write`) see links to unpublished articles; nobody else learns they exist. */
+  drafts: boolean
   /** Figure id → the figure that superseded it. */
   supersededBy: Map<string, string>
   /** Deprecations after this time are not shown (the table as it stood then). */
@@ -52,7 +54,7 @@ export function presentFigure(f: LoadedFigure, options: PresentOptions): Figure 
     row.rank === 'deprecated' && (options.knownAt === undefined || (row.deprecatedAt ?? 0) <= options.knownAt)
   const articleVisible =
     f.article !== null &&
-    (options.editor ||
+    (options.drafts ||
       (f.article.status === 'published' && (f.article.publishedAt ?? Infinity) <= options.now))
   const figure: Figure = {
     id: row.id,

@@ -5,6 +5,7 @@ import { isEditor, requireScope } from '../http/auth.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
 import { notFound } from '../http/errors.js'
 import { problems, ref } from '../http/schemas.js'
+import { parseInstant } from '../http/validation.js'
 import { figuresCsv } from './csv.js'
 import { deprecateFigure, loadFigures, recordFigure } from './figures.js'
 import { presentFigure } from './present.js'
@@ -39,7 +40,11 @@ const TableList = Type.Object(
 )
 
 export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, clock }) => {
-  const view = (request: FastifyRequest) => ({ now: clock(), editor: isEditor(request, 'facts:write') })
+  const view = (request: FastifyRequest) => ({
+    now: clock(),
+    editor: isEditor(request, 'facts:write'),
+    drafts: isEditor(request, 'content:write'),
+  })
   const recorder = (request: FastifyRequest) => request.token?.name ?? 'unknown'
 
   app.get(
@@ -83,7 +88,8 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     async (request, reply) => {
       const table = await findFactTable(db, request.params.slug)
       cachePublic(request, reply)
-      const asOf = request.query.asOf === undefined ? undefined : Date.parse(request.query.asOf)
+      const asOf =
+        request.query.asOf === undefined ? undefined : parseInstant(request.query.asOf, 'query/asOf')
       return currentTable(db, table, { ...view(request), asOf })
     },
   )
@@ -259,7 +265,11 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     },
     async (request, reply) => {
       const table = await findFactTable(db, request.params.slug)
-      const id = recordFigure(db, table, request.body, { now: clock(), recordedBy: recorder(request) })
+      const id = recordFigure(db, table, request.body, {
+        now: clock(),
+        recordedBy: recorder(request),
+        drafts: isEditor(request, 'content:write'),
+      })
       const [loaded] = await loadFigures(db, { id })
       reply.code(201).header('location', `/v1/figures/${id}`)
       return presentFigure(loaded as NonNullable<typeof loaded>, {

@@ -12,7 +12,10 @@ import { type FactTableRow, tableLinks, tableTopic } from './tables.js'
 
 export interface ViewOptions {
   now: number
+  /** `facts:write`: sees who recorded each figure. */
   editor: boolean
+  /** `content:write`: sees the unpublished articles that figures cite. */
+  drafts: boolean
 }
 
 const CATEGORY_ORDER = ['military', 'civilian', 'all', 'unknown']

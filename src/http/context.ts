@@ -23,3 +23,16 @@ export function cachePublic(request: FastifyRequest, reply: FastifyReply, maxAge
       : 'private, no-store',
   )
 }
+
+/** How long clients and caches may keep a former slug's redirect: slugs are retired for good, but rarely move. */
+export const REDIRECT_MAX_AGE = 3600
+
+/** A 301 from a former slug, cacheable like the public reads it leads to. */
+export function movedTo(request: FastifyRequest, reply: FastifyReply, location: string) {
+  reply.header('vary', 'Authorization')
+  reply.header(
+    'cache-control',
+    request.token === null ? `public, max-age=${REDIRECT_MAX_AGE}` : 'private, no-store',
+  )
+  return reply.code(301).header('location', location).send()
+}

@@ -3,13 +3,15 @@ import { STATUS_CODES } from 'node:http'
 import { type Static, type TSchema, Type } from 'typebox'
 import { PROBLEM_CONTENT_TYPE } from './errors.js'
 
-export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
+/** Shaped like an id (a UUID): never a slug, so that "an id or a slug" always means one thing. */
+export const ID_SHAPE = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+export const SLUG_PATTERN = `^(?!${ID_SHAPE}$)[a-z0-9]+(?:-[a-z0-9]+)*$`
 
 export const Slug = Type.String({
   pattern: SLUG_PATTERN,
   minLength: 1,
   maxLength: 120,
-  description: 'Lowercase kebab-case, unique per resource.',
+  description: 'Lowercase kebab-case, unique per resource; never shaped like an id (a UUID).',
 })
 
 /** An id or a slug: how writes and paths refer to other resources. */

@@ -5,11 +5,10 @@ WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# npm ci also builds dist/ (the prepare script), so the CLI starts without compiling.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Runtime stage: no compiler, no dev dependencies, not root; the database lives on a volume.
 FROM node:20-bookworm-slim

@@ -34,6 +34,7 @@ declare module 'fastify' {
 import { authPlugin } from './http/auth.js'
 import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
+import { metricsPlugin } from './http/metrics.js'
 import { clientErrorHandler, problemNotFoundHandler, rejectUnknownQueries } from './http/routing.js'
 import { Problem } from './http/schemas.js'
 import { validatorCompiler, wellFormedJson } from './http/validation.js'
@@ -192,6 +193,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   const feature = { db: database.db, config, clock, events: new EventEmitter() }
   await app.register(authPlugin, { db: database.db })
   await app.register(healthRoutes, { database })
+  await app.register(metricsPlugin, { popularity, clock })
   await app.register(articleRoutes, feature)
   await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })
   await app.register(authorRoutes, feature)

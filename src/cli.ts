@@ -6,10 +6,12 @@
  *   tokens create --name NAME --scopes A[,B]  print a new token alone on the last line
  *   tokens list                               list tokens (never the tokens themselves)
  *   tokens revoke ID|NAME                     revoke a token
+ *   backup FILE                               consistent online copy of the database, verified
+ *   restore FILE                              put a verified backup in place (the server must be stopped)
  */
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
-import { openDatabase } from './db/client.js'
+import { backupDatabase, openDatabase, restoreDatabase } from './db/client.js'
 import { seedDemo } from './demo/seed.js'
 import { createToken, isScope, listTokens, revokeToken, SCOPES, type Scope } from './tokens/store.js'
 
@@ -18,7 +20,9 @@ const USAGE = `usage: npm run cli -- <command>
   seed
   tokens create --name NAME --scopes ${SCOPES.join(',')}
   tokens list
-  tokens revoke ID|NAME`
+  tokens revoke ID|NAME
+  backup FILE
+  restore FILE`
 
 class UsageError extends Error {}
 
@@ -34,6 +38,18 @@ async function run(argv: string[]): Promise<void> {
     return
   }
   const config = loadConfig(process.env)
+  if (command === 'backup' || command === 'restore') {
+    if (!sub) throw new UsageError(`${command} needs a file name`)
+    if (config.databasePath === ':memory:') throw new UsageError('an in-memory database has nothing to back up')
+    if (command === 'backup') {
+      const { bytes } = await backupDatabase(config.databasePath, sub)
+      console.log(`backed up ${config.databasePath} to ${sub} (${bytes} bytes, integrity ok)`)
+    } else {
+      await restoreDatabase(sub, config.databasePath)
+      console.log(`restored ${config.databasePath} from ${sub} (integrity ok)`)
+    }
+    return
+  }
   const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
   try {
     if (command === 'migrate') {

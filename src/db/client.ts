@@ -2,7 +2,7 @@
  * Opening, migrating and closing the database. Everything specific to SQLite (pragmas, the driver, the migrator)
  * lives in src/db so that features only see Drizzle's query builder.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import SQLite from 'better-sqlite3'
@@ -64,5 +64,67 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
       sqlite.pragma('optimize')
       sqlite.close()
     },
+  }
+}
+
+export class BackupError extends Error {}
+
+/**
+ * A consistent copy of the live database in `file` (`VACUUM INTO`: one read transaction, so the copy holds
+ * exactly what was committed when it began, while other processes keep writing), then checked with
+ * `integrity_check`. Refuses to overwrite an existing file.
+ */
+export async function backupDatabase(path: string, file: string): Promise<{ bytes: number }> {
+  if (existsSync(file)) throw new BackupError(`${file} already exists; choose a new file name`)
+  mkdirSync(dirname(resolve(file)), { recursive: true })
+  const source = new SQLite(path, { readonly: true, fileMustExist: true })
+  try {
+    source.prepare('vacuum into ?').run(resolve(file))
+  } finally {
+    source.close()
+  }
+  verify(file)
+  return { bytes: statSync(file).size }
+}
+
+/**
+ * Puts a verified backup in place of the database at `path`. The server must be stopped: the database is
+ * locked exclusively first, and a database in use is refused rather than swapped under a running process.
+ */
+export async function restoreDatabase(file: string, path: string): Promise<void> {
+  verify(file)
+  mkdirSync(dirname(resolve(path)), { recursive: true })
+  if (existsSync(path)) {
+    const target = new SQLite(path, { timeout: 0 })
+    try {
+      // In WAL mode every open connection holds a shared lock on the file: an exclusive one means nobody else is in.
+      target.pragma('locking_mode = EXCLUSIVE')
+      target.exec('begin exclusive')
+      target.exec('commit')
+    } catch {
+      throw new BackupError(`${path} is in use; stop the server before restoring`)
+    } finally {
+      target.close()
+    }
+  }
+  const staged = `${path}.restoring`
+  const copy = new SQLite(file, { readonly: true, fileMustExist: true })
+  try {
+    rmSync(staged, { force: true })
+    copy.prepare('vacuum into ?').run(resolve(staged))
+  } finally {
+    copy.close()
+  }
+  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
+  renameSync(staged, path)
+}
+
+function verify(file: string): void {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true })
+  try {
+    const result = String(db.pragma('integrity_check', { simple: true }))
+    if (result !== 'ok') throw new BackupError(`${file} failed integrity_check: ${result}`)
+  } finally {
+    db.close()
   }
 }

@@ -32,7 +32,7 @@ export const info = {
 
 **Visibility.** The public sees an article only once it is published and its \`publishedAt\` has passed: drafts and scheduled articles answer 404 everywhere (lists, detail, related, collections, topic counts). Requests with a \`content:write\` token see them too, marked with \`status\`.
 
-**Writes** need \`Authorization: Bearer <token>\`; tokens carry scopes \`content:write\`, \`facts:write\` or \`admin\` (all). Updates honour \`If-Match\` with the ETag of the last read and answer 412 when stale. Bodies are limited to 1 MiB by default (413) and must be \`application/json\` (415 otherwise).
+**Writes** need \`Authorization: Bearer <token>\`; tokens carry scopes \`content:write\`, \`facts:write\`, \`metrics:read\` or \`admin\` (all). Updates honour \`If-Match\` with the ETag of the last read and answer 412 when stale. Bodies are limited to 1 MiB by default (413) and must be \`application/json\` (415 otherwise).
 
 **Caching.** Public reads send \`Cache-Control: public, max-age=60, stale-while-revalidate=300\` and \`Vary: Authorization\`; editors' reads are \`private, no-store\`.`,
 }

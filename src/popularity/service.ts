@@ -41,7 +41,8 @@ export interface FlushStats {
   failures: number
   /** Views for articles deleted before their counts were written. */
   droppedDeleted: number
-  lastDurationMs: number
+  /** Durations of flushes not yet read by a metrics scrape (the most recent 1,000). */
+  durations: number[]
   lastFlushAt: number
 }
 
@@ -51,7 +52,7 @@ export class Popularity {
     flushes: 0,
     failures: 0,
     droppedDeleted: 0,
-    lastDurationMs: 0,
+    durations: [],
     lastFlushAt: 0,
   }
   private readonly limiter: RateLimiter
@@ -61,6 +62,7 @@ export class Popularity {
   private lastRollUp = 0
   /** The hour the running totals were last brought up to. */
   private advancedHour = -1
+  readonly cacheStats = { hits: 0, misses: 0 }
   private lists = new Map<string, { rows: Promise<unknown[]>; expires: number }>()
   private bodies = new Map<string, string>()
   private refs = new Map<string, { id: string; expires: number }>()
@@ -148,7 +150,8 @@ export class Popularity {
     const hour = now - (now % HOUR_MS)
     if (deltas.length > 0 || hour !== this.advancedHour) this.forgetLists()
     this.advancedHour = hour
-    this.flushStats.lastDurationMs = performance.now() - started
+    if (this.flushStats.durations.length >= 1_000) this.flushStats.durations.shift()
+    this.flushStats.durations.push(performance.now() - started)
   }
 
   /** Articles changed: cached lists and visible-article lookups may be stale. */
@@ -243,7 +246,11 @@ export class Popularity {
     const bodyKey = `${key}:${limit}`
     const cached = this.bodies.get(bodyKey)
     const [at, data] = (await list.rows) as [number, Record<string, unknown>[]]
-    if (cached !== undefined && this.lists.get(key) === list) return cached
+    if (cached !== undefined && this.lists.get(key) === list) {
+      this.cacheStats.hits++
+      return cached
+    }
+    this.cacheStats.misses++
     const body = JSON.stringify(
       envelope(
         at,

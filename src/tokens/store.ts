@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { apiTokens } from '../db/schema.js'
 
-export const SCOPES = ['content:write', 'facts:write', 'admin'] as const
+export const SCOPES = ['content:write', 'facts:write', 'metrics:read', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export interface TokenRecord {

@@ -1,0 +1,155 @@
+/**
+ * `GET /metrics` in the Prometheus text format (prom-client): requests and their latency by route and status, the
+ * view counter's flushes, buffer and memory, what was not counted and why, and Most Popular's list cache.
+ *
+ * Not public: it needs a token with the `metrics:read` scope (or `admin`), which Prometheus sends as a bearer
+ * token (`authorization: { credentials: … }` in its scrape config). Each app has its own registry.
+ */
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Type } from 'typebox'
+import type { Popularity } from '../popularity/service.js'
+import { requireScope } from './auth.js'
+import { problems } from './schemas.js'
+
+interface MetricsOptions {
+  popularity: Popularity
+  clock: () => number
+}
+
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, { popularity, clock }: MetricsOptions) => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry, prefix: 'newsdesk_' })
+
+    const requests = new Counter({
+      name: 'newsdesk_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    })
+    const latency = new Histogram({
+      name: 'newsdesk_http_request_duration_seconds',
+      help: 'Time from request to response, by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    })
+    // One labelled child per (method, route, status), looked up once: the hot path pays a map lookup.
+    const children = new Map<string, { count: () => void; observe: (seconds: number) => void }>()
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched'
+      const key = `${request.method} ${route} ${reply.statusCode}`
+      let child = children.get(key)
+      if (child === undefined) {
+        const labels = { method: request.method, route, status: String(reply.statusCode) }
+        const counter = requests.labels(labels)
+        const histogram = latency.labels(labels)
+        child = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) }
+        children.set(key, child)
+      }
+      child.count()
+      child.observe(reply.elapsedTime / 1000)
+      done()
+    })
+
+    new Histogram({
+      name: 'newsdesk_views_flush_duration_seconds',
+      help: 'How long each flush of buffered view counts took.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+      // Durations are kept by the service and observed at scrape time: the flush itself stays free of metrics.
+      collect() {
+        for (const ms of popularity.flushStats.durations.splice(0)) this.observe(ms / 1000)
+      },
+    })
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read())
+        },
+      })
+    const counted = (name: string, help: string, labelNames: string[], read: () => Record<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          this.reset()
+          for (const [label, value] of Object.entries(read()))
+            this.inc({ [labelNames[0] as string]: label }, value)
+        },
+      })
+    gauge(
+      'newsdesk_views_buffered',
+      'Article-hours counted in memory, waiting for a flush.',
+      () => popularity.counter.size,
+    )
+    gauge(
+      'newsdesk_views_flush_lag_seconds',
+      'Seconds since the last successful flush: what a crash now would lose at most.',
+      () => (popularity.flushStats.lastFlushAt ? (clock() - popularity.flushStats.lastFlushAt) / 1000 : 0),
+    )
+    gauge(
+      'newsdesk_views_memory_entries',
+      'Visitor-article and address-article entries held for the repeat and per-address rules.',
+      () => popularity.counter.entries,
+    )
+    counted('newsdesk_views_flushes_total', 'View flushes, by outcome.', ['outcome'], () => ({
+      ok: popularity.flushStats.flushes,
+      failed: popularity.flushStats.failures,
+    }))
+    counted(
+      'newsdesk_views_not_counted_total',
+      'Views answered 202 but not counted, by reason.',
+      ['reason'],
+      () => ({
+        'article-deleted': popularity.flushStats.droppedDeleted,
+        'memory-full': popularity.counter.stats.dropped,
+        'per-address-cap': popularity.counter.stats.capped,
+      }),
+    )
+    counted(
+      'newsdesk_list_cache_total',
+      'Most Popular and trending lists served, by cache outcome.',
+      ['outcome'],
+      () => ({
+        hit: popularity.cacheStats.hits,
+        miss: popularity.cacheStats.misses,
+      }),
+    )
+
+    app.get(
+      '/metrics',
+      {
+        logLevel: 'warn',
+        onRequest: requireScope('metrics:read'),
+        schema: {
+          tags: ['operations'],
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (needs `metrics:read`)',
+          description:
+            'The Prometheus text exposition format. Needs a token with `metrics:read` (or `admin`), sent as a bearer token by the scraper.',
+          security: [{ bearerAuth: [] }],
+          response: {
+            200: {
+              description: 'Metrics in the Prometheus text format.',
+              content: { 'text/plain': { schema: Type.String() } },
+            },
+            ...problems(401, 403),
+          },
+        },
+      },
+      async (_request, reply) => {
+        reply.header('cache-control', 'no-store').type(registry.contentType)
+        return registry.metrics()
+      },
+    )
+  },
+  { name: 'newsdesk-metrics' },
+)

@@ -171,8 +171,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     transformObject: (documentObject) =>
       withExamples((documentObject as { openapiObject: never }).openapiObject, examples) as never,
   })
-  // The docs page loads only its own scripts and styles.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // The docs page loads only its own scripts, styles and images (no third-party validator badge).
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { validatorUrl: null },
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; form-action 'none'; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+  })
   for (const schema of [
     Problem,
     ArticleSummary,

@@ -40,7 +40,8 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig(process.env)
   if (command === 'backup' || command === 'restore') {
     if (!sub) throw new UsageError(`${command} needs a file name`)
-    if (config.databasePath === ':memory:') throw new UsageError('an in-memory database has nothing to back up')
+    if (config.databasePath === ':memory:')
+      throw new UsageError('an in-memory database has nothing to back up')
     if (command === 'backup') {
       const { bytes } = await backupDatabase(config.databasePath, sub)
       console.log(`backed up ${config.databasePath} to ${sub} (${bytes} bytes, integrity ok)`)

@@ -116,11 +116,12 @@ export const metricsPlugin = fp(
     )
     counted(
       'newsdesk_list_cache_total',
-      'Most Popular and trending lists served, by cache outcome.',
+      'Most Popular and trending: responses from memory (hit), serialised for a new limit (miss), lists computed from the database (computed).',
       ['outcome'],
       () => ({
         hit: popularity.cacheStats.hits,
         miss: popularity.cacheStats.misses,
+        computed: popularity.cacheStats.computed,
       }),
     )
 

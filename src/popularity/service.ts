@@ -62,7 +62,8 @@ export class Popularity {
   private lastRollUp = 0
   /** The hour the running totals were last brought up to. */
   private advancedHour = -1
-  readonly cacheStats = { hits: 0, misses: 0 }
+  /** Lists computed from the database, and responses served from memory or serialised for a new limit. */
+  readonly cacheStats = { computed: 0, hits: 0, misses: 0 }
   private lists = new Map<string, { rows: Promise<unknown[]>; expires: number }>()
   private bodies = new Map<string, string>()
   private refs = new Map<string, { id: string; expires: number }>()
@@ -241,6 +242,7 @@ export class Popularity {
         expires: Math.min(now + this.options.flushIntervalMs, nextHour),
       }
       this.lists.set(key, list)
+      this.cacheStats.computed++
       list.rows.catch(() => this.lists.delete(key))
     }
     const bodyKey = `${key}:${limit}`

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { asc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
+import { isBusy } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { apiTokens } from '../db/schema.js'
 
@@ -61,7 +62,12 @@ export async function useToken(db: Db, token: string, now = Date.now()): Promise
   if (!row || row.revokedAt !== null) return null
   // One write a minute at most per token keeps reads of editors cheap.
   if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) {
-    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id))
+    try {
+      await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id))
+    } catch (error) {
+      // Bookkeeping only: a database busy with another process's write must not fail the request.
+      if (!isBusy(error)) throw error
+    }
   }
   const { tokenHash: _hash, ...record } = row
   return { ...record, scopes: record.scopes as Scope[] }

@@ -292,14 +292,14 @@ t.test('10. the smaller ones', async (t) => {
   t.test('lone surrogates are refused and nothing is stored', async (t) => {
     const before = (await ctx.app.inject({ url: '/v1/articles?status=all', headers: editor })).json().page
       .total
-    for (const escape of ['\\ud800', '\\udfff', 'x\\ud83d']) {
+    for (const surrogate of ['\\ud800', '\\udfff', 'x\\ud83d']) {
       const res = await ctx.app.inject({
         method: 'POST',
         url: '/v1/articles',
         headers: { ...editor, 'content-type': 'application/json' },
-        payload: `{"headline": "bad ${escape} text", "topics": [], "body": {"blocks": []}}`,
+        payload: `{"headline": "bad ${surrogate} text", "topics": [], "body": {"blocks": []}}`,
       })
-      t.equal(res.statusCode, 400, escape)
+      t.equal(res.statusCode, 400, surrogate)
       t.match(res.json().detail, /surrogate/)
     }
     const pair = await ctx.app.inject({

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import SQLite from 'better-sqlite3'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { openDatabase } from '../src/db/client.js'
 import { createToken } from '../src/tokens/store.js'
 import { startServer } from './server-process.js'
@@ -17,7 +17,7 @@ import { startServer } from './server-process.js'
 const ARTICLE = 'azerbaijani-and-armenian-foreign-ministers-meet-in-new-york'
 const run = promisify(execFile)
 
-function tempDir(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+function tempDir(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'newsdesk-hardening-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir

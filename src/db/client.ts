@@ -34,7 +34,8 @@ export interface OpenOptions {
  * process wrote meanwhile; an immediate one waits for `busy_timeout` instead. Every write goes through here.
  */
 export function writeTransaction<T>(db: Db, fn: (tx: Db) => T): T {
-  return db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' })
+  // The transaction belongs to the connection: statements on `db` itself (prepared ones too) run inside it.
+  return db.transaction(() => fn(db), { behavior: 'immediate' })
 }
 
 /** src/db and dist/db are both two levels below the package root. */

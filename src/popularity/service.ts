@@ -19,7 +19,7 @@ import { addToBuckets, rollUp } from './store.js'
 import { mostViewed, trending, type Window } from './totals.js'
 
 /** Flush early when this many article-hours are waiting, whatever the interval. */
-const MAX_PENDING = 5_000
+const MAX_PENDING = 1_000
 /** Visible-article lookups are remembered this long (article writes on this instance forget them at once). */
 const REF_TTL_MS = 30_000
 /** Each list is computed once per refresh at the largest page size, whatever `limit` a request asks for. */

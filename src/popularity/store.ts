@@ -7,7 +7,7 @@ import { eq, inArray, lt, sql } from 'drizzle-orm'
 import { type Db, writeTransaction } from '../db/client.js'
 import { articles, viewBuckets, viewDays, viewMarks } from '../db/schema.js'
 import { DAY_MS, type Delta, HOUR_MS } from './counter.js'
-import { addToTotals, advanceTotals } from './totals.js'
+import { addToHourlyBuckets, addToTotals, advanceTotals } from './totals.js'
 
 export const LONGEST_WINDOW_MS = 30 * DAY_MS
 
@@ -41,18 +41,8 @@ export function addToBuckets(db: Db, deltas: Delta[], now: number): number {
         continue
       }
       kept.push(d)
-      tx.insert(viewBuckets)
-        .values(d)
-        .onConflictDoUpdate({
-          target: [viewBuckets.articleId, viewBuckets.hour],
-          set: {
-            views: sql`${viewBuckets.views} + excluded.views`,
-            uniques: sql`${viewBuckets.uniques} + excluded.uniques`,
-            botViews: sql`${viewBuckets.botViews} + excluded.bot_views`,
-          },
-        })
-        .run()
     }
+    addToHourlyBuckets(tx, kept)
     addToTotals(tx, marks, kept)
     return dropped
   })

@@ -12,7 +12,7 @@
  * accumulator by the same factor) so the numbers stay small. Views in the current hour count at full weight
  * (their middle may be ahead of now).
  */
-import { and, desc, eq, gt, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, lte, type SQL, sql } from 'drizzle-orm'
 import { isVisible } from '../articles/store.js'
 import type { Db } from '../db/client.js'
 import { articles, articleTopics, viewBuckets, viewMarks, viewTotals } from '../db/schema.js'
@@ -97,19 +97,43 @@ export function advanceTotals(tx: Db, now: number): Marks {
   return marks
 }
 
-/** Adds flushed counts to every window that still contains their hour. */
-export function addToTotals(tx: Db, marks: Marks, deltas: readonly Delta[]): void {
-  for (const d of deltas) {
-    if (d.views === 0) continue
-    const add = {
-      day: d.hour > marks['1d'] ? d.views : 0,
-      week: d.hour > marks['7d'] ? d.views : 0,
-      month: d.hour > marks['30d'] ? d.views : 0,
-      trend: d.hour > marks.trend ? d.views * trendWeight(d.hour, marks[REF]) : 0,
-    }
-    if (add.month === 0 && add.trend === 0) continue
-    tx.insert(viewTotals)
-      .values({ articleId: d.articleId, ...add })
+/**
+ * The flush's statements, prepared once per connection: a flush runs one per article-hour, and building and
+ * preparing SQL each time would cost more than running it.
+ */
+function prepareStatements(db: Db) {
+  const articleId = sql.placeholder('articleId')
+  const amount = sql.placeholder('amount')
+  const lessBy = (set: Partial<Record<'day' | 'week' | 'month' | 'trend', SQL>>) =>
+    db.update(viewTotals).set(set).where(eq(viewTotals.articleId, articleId)).prepare()
+  const statements = {
+    addToBucket: db
+      .insert(viewBuckets)
+      .values({
+        articleId,
+        hour: sql.placeholder('hour'),
+        views: sql.placeholder('views'),
+        uniques: sql.placeholder('uniques'),
+        botViews: sql.placeholder('botViews'),
+      })
+      .onConflictDoUpdate({
+        target: [viewBuckets.articleId, viewBuckets.hour],
+        set: {
+          views: sql`${viewBuckets.views} + excluded.views`,
+          uniques: sql`${viewBuckets.uniques} + excluded.uniques`,
+          botViews: sql`${viewBuckets.botViews} + excluded.bot_views`,
+        },
+      })
+      .prepare(),
+    addToTotals: db
+      .insert(viewTotals)
+      .values({
+        articleId,
+        day: sql.placeholder('day'),
+        week: sql.placeholder('week'),
+        month: sql.placeholder('month'),
+        trend: sql.placeholder('trend'),
+      })
       .onConflictDoUpdate({
         target: viewTotals.articleId,
         set: {
@@ -119,7 +143,46 @@ export function addToTotals(tx: Db, marks: Marks, deltas: readonly Delta[]): voi
           trend: sql`${viewTotals.trend} + excluded.trend`,
         },
       })
-      .run()
+      .prepare(),
+    subtract: {
+      '1d': lessBy({ day: sql`${viewTotals.day} - ${amount}` }),
+      '7d': lessBy({ week: sql`${viewTotals.week} - ${amount}` }),
+      '30d': lessBy({ month: sql`${viewTotals.month} - ${amount}` }),
+      trend: lessBy({ trend: sql`${viewTotals.trend} - ${amount}` }),
+    },
+  }
+  return statements
+}
+const PREPARED = new WeakMap<Db, ReturnType<typeof prepareStatements>>()
+
+function statementsOf(db: Db) {
+  let statements = PREPARED.get(db)
+  if (statements === undefined) {
+    statements = prepareStatements(db)
+    PREPARED.set(db, statements)
+  }
+  return statements
+}
+
+/** Adds flushed counts to their hourly buckets. */
+export function addToHourlyBuckets(db: Db, deltas: readonly Delta[]): void {
+  const { addToBucket } = statementsOf(db)
+  for (const d of deltas) addToBucket.run({ ...d })
+}
+
+/** Adds flushed counts to every window that still contains their hour. */
+export function addToTotals(db: Db, marks: Marks, deltas: readonly Delta[]): void {
+  const { addToTotals: add } = statementsOf(db)
+  for (const d of deltas) {
+    if (d.views === 0) continue
+    const amounts = {
+      day: d.hour > marks['1d'] ? d.views : 0,
+      week: d.hour > marks['7d'] ? d.views : 0,
+      month: d.hour > marks['30d'] ? d.views : 0,
+      trend: d.hour > marks.trend ? d.views * trendWeight(d.hour, marks[REF]) : 0,
+    }
+    if (amounts.month === 0 && amounts.trend === 0) continue
+    add.run({ articleId: d.articleId, ...amounts })
   }
 }
 
@@ -135,14 +198,8 @@ function subtract(tx: Db, name: keyof Marks, from: number, through: number, ref:
     const amount = name === 'trend' ? r.views * trendWeight(r.hour, ref) : r.views
     byArticle.set(r.articleId, (byArticle.get(r.articleId) ?? 0) + amount)
   }
-  const column = name === 'trend' ? viewTotals.trend : COLUMNS[name as Window]
-  const field = name === 'trend' ? 'trend' : FIELDS[name as Window]
-  for (const [articleId, amount] of byArticle) {
-    tx.update(viewTotals)
-      .set({ [field]: sql`${column} - ${amount}` })
-      .where(eq(viewTotals.articleId, articleId))
-      .run()
-  }
+  const statement = statementsOf(tx).subtract[name as Window | 'trend']
+  for (const [articleId, amount] of byArticle) statement.run({ articleId, amount })
 }
 
 function setMark(tx: Db, name: string, hour: number): void {
@@ -152,7 +209,10 @@ function setMark(tx: Db, name: string, hour: number): void {
     .run()
 }
 
-/** Computes every total from the hourly buckets: once, on a database that has none yet. */
+/**
+ * Computes every total from the hourly buckets: once, on a database that has none yet. The windows are summed in
+ * SQL; only the trending horizon's buckets come to JavaScript, for their weights.
+ */
 function rebuildTotals(tx: Db, hour: number): Marks {
   const marks: Marks = {
     '1d': hour - 24 * HOUR_MS,
@@ -162,18 +222,31 @@ function rebuildTotals(tx: Db, hour: number): Marks {
     [REF]: hour,
   }
   tx.delete(viewTotals).run()
-  const rows = tx
+  const within = (mark: number) =>
+    sql<number>`coalesce(sum(case when ${viewBuckets.hour} > ${mark} then ${viewBuckets.views} else 0 end), 0)`
+  const windows = tx
     .select({
       articleId: viewBuckets.articleId,
-      hour: viewBuckets.hour,
-      views: viewBuckets.views,
-      uniques: viewBuckets.uniques,
-      botViews: viewBuckets.botViews,
+      day: within(marks['1d']),
+      week: within(marks['7d']),
+      month: within(marks['30d']),
     })
     .from(viewBuckets)
     .where(gt(viewBuckets.hour, marks['30d']))
+    .groupBy(viewBuckets.articleId)
     .all()
-  addToTotals(tx, marks, rows)
+  const trend = new Map<string, number>()
+  const recent = tx
+    .select({ articleId: viewBuckets.articleId, hour: viewBuckets.hour, views: viewBuckets.views })
+    .from(viewBuckets)
+    .where(gt(viewBuckets.hour, marks.trend))
+    .all()
+  for (const r of recent)
+    trend.set(r.articleId, (trend.get(r.articleId) ?? 0) + r.views * trendWeight(r.hour, hour))
+  const { addToTotals: add } = statementsOf(tx)
+  for (const w of windows) {
+    if (Number(w.month) > 0) add.run({ ...w, trend: trend.get(w.articleId) ?? 0 })
+  }
   for (const [name, value] of Object.entries(marks)) setMark(tx, name, value)
   return marks
 }

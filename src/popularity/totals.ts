@@ -26,7 +26,6 @@ export const TRENDING_FORMULA = `score = Σ views(hour) × 0.5^((now − middle 
 
 const HALF_LIFE_MS = TRENDING_HALF_LIFE_HOURS * HOUR_MS
 const COLUMNS = { '1d': viewTotals.day, '7d': viewTotals.week, '30d': viewTotals.month } as const
-const FIELDS = { '1d': 'day', '7d': 'week', '30d': 'month' } as const
 /** What each mark tracks, and how many hours back from the current one it reaches. */
 const SPANS: [keyof Marks, number][] = [
   ['1d', 24],

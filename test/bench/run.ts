@@ -132,7 +132,8 @@ async function main() {
         DEMO_DATA: 'false',
         LOG_LEVEL: 'info',
         VIEWS_RATE_LIMIT: '1000000000',
-        TRUST_PROXY: 'true', // readers are told apart by X-Forwarded-For, as behind a load balancer
+        TRUST_PROXY: '127.0.0.1', // readers are told apart by X-Forwarded-For, the load generator their proxy
+        VIEWS_PER_ADDRESS_HOURLY: '1000000000',
       },
       /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
     )

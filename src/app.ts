@@ -7,7 +7,7 @@ import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleSummary } from './articles/schemas.js'
 import { authorRoutes } from './authors/routes.js'
@@ -31,7 +31,17 @@ declare module 'fastify' {
   }
 }
 
+import { nextScheduled, releasedKeys } from './articles/store.js'
 import { authPlugin } from './http/auth.js'
+import {
+  cachePlugin,
+  httpPurger,
+  type InvalidationBus,
+  LocalBus,
+  logPurger,
+  noPurger,
+  type Purger,
+} from './http/cache.js'
 import { errorHandler, HttpProblem } from './http/errors.js'
 import { healthRoutes } from './http/health.js'
 import { metricsPlugin } from './http/metrics.js'
@@ -43,6 +53,10 @@ import { topicRoutes } from './topics/routes.js'
 import { Topic } from './topics/schemas.js'
 
 export interface AppDeps {
+  /** Carries cache invalidations; in-process unless another transport is given. */
+  bus?: InvalidationBus
+  /** Tells the CDN what to purge; chosen by `PURGER` unless given. */
+  purger?: Purger
   /** An open database; when absent one is opened from `config.databasePath` and closed with the app. */
   database?: Database
   clock?: () => number
@@ -71,6 +85,12 @@ function requestIds() {
 function trustedProxies(setting: Config['trustProxy']) {
   if (typeof setting !== 'number') return setting
   return (_address: string, hop: number) => hop < setting
+}
+
+function purgerFor(config: Config, log: FastifyBaseLogger): Purger {
+  if (config.purger.kind === 'log') return logPurger(log)
+  if (config.purger.kind === 'http') return httpPurger(config.purger.url, log)
+  return noPurger
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}) {
@@ -197,6 +217,22 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
 
   const feature = { db: database.db, config, clock, events: new EventEmitter() }
   await app.register(authPlugin, { db: database.db })
+  await app.register(cachePlugin, {
+    policy: {
+      maxAgeSeconds: config.cacheMaxAge,
+      sharedMaxAgeSeconds: config.cacheSharedMaxAge,
+      staleWhileRevalidateSeconds: config.cacheStaleWhileRevalidate,
+      staleIfErrorSeconds: config.cacheStaleIfError,
+      responseCacheBytes: config.responseCacheBytes,
+    },
+    bus: deps.bus ?? new LocalBus(),
+    purger: deps.purger ?? purgerFor(config, app.log),
+    schedule: {
+      next: (now) => nextScheduled(database.db, now),
+      released: (from, to) => releasedKeys(database.db, from, to),
+    },
+    clock,
+  })
   await app.register(healthRoutes, { database })
   await app.register(metricsPlugin, { popularity, clock })
   await app.register(articleRoutes, feature)

@@ -31,6 +31,15 @@ export interface Config {
   viewsPerAddressHourly: number
   /** Most visitor-article pairs (and address-article counters) the view counter remembers at once. */
   viewsMemoryEntries: number
+  /** Public reads: browser lifetime, shared-cache lifetime, and the stale allowances, in seconds. */
+  cacheMaxAge: number
+  cacheSharedMaxAge: number
+  cacheStaleWhileRevalidate: number
+  cacheStaleIfError: number
+  /** Memory for the in-process response cache, in bytes; 0 turns it off. */
+  responseCacheBytes: number
+  /** Where purges go: nowhere, the log, or POSTed to a URL. */
+  purger: { kind: 'none' } | { kind: 'log' } | { kind: 'http'; url: string }
 }
 
 export class ConfigError extends Error {
@@ -132,6 +141,23 @@ export function loadConfig(env: Env = {}): Config {
       1_000_000,
       integer(1_000, 10_000_000),
       'a whole number 1000-10000000',
+    ),
+    cacheMaxAge: read('CACHE_MAX_AGE', 60, integer(0, 31_536_000), 'seconds'),
+    cacheSharedMaxAge: read('CACHE_SHARED_MAX_AGE', 300, integer(0, 31_536_000), 'seconds'),
+    cacheStaleWhileRevalidate: read('CACHE_STALE_WHILE_REVALIDATE', 300, integer(0, 31_536_000), 'seconds'),
+    cacheStaleIfError: read('CACHE_STALE_IF_ERROR', 86_400, integer(0, 31_536_000), 'seconds'),
+    responseCacheBytes:
+      read('RESPONSE_CACHE_MB', 64, integer(0, 65_536), 'megabytes, 0 to turn the cache off') * 1_048_576,
+    purger: read(
+      'PURGER',
+      { kind: 'none' },
+      (raw) =>
+        raw === 'none' || raw === 'log'
+          ? { kind: raw }
+          : url(raw) === undefined
+            ? undefined
+            : { kind: 'http', url: raw },
+      'none, log, or the http(s) URL that takes {"keys": [...]}',
     ),
   }
   if (problems.length > 0) throw new ConfigError(problems)

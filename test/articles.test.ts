@@ -95,7 +95,10 @@ t.test('create, read, update, publish, unpublish and delete an article', async (
   t.equal(publicRead.statusCode, 200)
   t.notOk('status' in publicRead.json(), 'the public does not see the editorial status')
   t.match(publicRead.headers['cache-control'], /^public, max-age=60/)
-  t.equal(publicRead.headers.etag, published.headers.etag)
+  // The public gets a content ETag (for If-None-Match); the write ETag (for If-Match) is what editors read.
+  t.match(publicRead.headers.etag, /^"[A-Za-z0-9_-]{27}"$/)
+  const editorView = await app.inject({ url: `/v1/articles/${body.slug}`, headers: editor })
+  t.equal(editorView.headers.etag, published.headers.etag)
   t.match(publicRead.json().links, {
     self: `/v1/articles/${body.slug}`,
     related: `/v1/articles/${body.slug}/related`,

@@ -17,6 +17,9 @@ export const RELATED_FORMULA =
 const DAY_MS = 86_400_000
 
 export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: number) {
+  // Computed related articles change with any publication, and with any article's topics or tags.
+  viewer.keys?.add('articles')
+  viewer.keys?.add(`article:${row.id}`)
   const visible = viewer.editor ? undefined : isVisible(viewer.now)
   const curated = await db
     .select({ article: articles })

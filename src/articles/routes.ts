@@ -20,7 +20,7 @@ import {
   RelatedQuery,
   RelatedResponse,
 } from './schemas.js'
-import { etagOf, listArticles, lookupArticle, toArticle } from './store.js'
+import { changedKeys, etagOf, footprintOf, listArticles, lookupArticle, toArticle } from './store.js'
 import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateArticle } from './writes.js'
 
 const tags = ['articles']
@@ -49,7 +49,17 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     editor: isEditor(request),
     now: clock(),
     siteUrl: config.siteUrl,
+    keys: request.cacheTags ?? undefined,
   })
+  /** Runs a write to one article and publishes the cache keys it changed. */
+  const changing = async <T>(id: string | undefined, write: () => T): Promise<T> => {
+    const before = id === undefined ? null : await footprintOf(db, id, clock())
+    const result = write()
+    const written = id ?? (result as { id?: string } | undefined)?.id
+    const after = written === undefined ? null : await footprintOf(db, written, clock())
+    app.invalidate(changedKeys(written ?? '', before, after))
+    return result
+  }
   /** Resolves `{article}` for a write: editors reach drafts, and old slugs still find the article. */
   const articleForWrite = async (ref: string) => {
     const found = await lookupArticle(db, ref, { editor: true, now: clock() })
@@ -80,9 +90,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       if ((request.query.status ?? 'published') !== 'published') assertScope(request, 'content:write')
+      cachePublic(request, reply)
       const page = await listArticles(db, request.query, viewer(request))
       setNextLink(request, reply, page.page.nextCursor)
-      cachePublic(request, reply)
       return page
     },
   )
@@ -104,8 +114,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
       if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}`)
       if (found.kind === 'missing')
         throw notFound(`No published article has the id or slug "${request.params.article}".`)
-      cachePublic(request, reply)
-      reply.header('etag', etagOf(found.row))
+      // Public reads get a content ETag (cache.ts); editors get the write ETag, for If-Match.
+      if (cachePublic(request, reply) === undefined) reply.header('etag', etagOf(found.row))
       return toArticle(db, found.row, viewer(request))
     },
   )
@@ -161,7 +171,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
       },
     },
     async (request, reply) => {
-      const row = createArticle(db, request.body, clock())
+      const row = await changing(undefined, () => createArticle(db, request.body, clock()))
       reply.code(201).header('location', `/v1/articles/${row.id}`).header('etag', etagOf(row))
       return toArticle(db, row, editorView())
     },
@@ -186,7 +196,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       const current = await articleForWrite(request.params.article)
-      const row = updateArticle(db, current.id, request.body, request.headers['if-match'], clock())
+      const row = await changing(current.id, () =>
+        updateArticle(db, current.id, request.body, request.headers['if-match'], clock()),
+      )
       reply.header('etag', etagOf(row))
       return toArticle(db, row, editorView())
     },
@@ -219,7 +231,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         request.body?.publishAt === undefined
           ? undefined
           : parseInstant(request.body.publishAt, 'body/publishAt')
-      const row = publishArticle(db, current.id, publishAt, request.headers['if-match'], clock())
+      const row = await changing(current.id, () =>
+        publishArticle(db, current.id, publishAt, request.headers['if-match'], clock()),
+      )
       reply.header('etag', etagOf(row))
       return toArticle(db, row, editorView())
     },
@@ -242,7 +256,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       const current = await articleForWrite(request.params.article)
-      const row = unpublishArticle(db, current.id, request.headers['if-match'], clock())
+      const row = await changing(current.id, () =>
+        unpublishArticle(db, current.id, request.headers['if-match'], clock()),
+      )
       reply.header('etag', etagOf(row))
       return toArticle(db, row, editorView())
     },
@@ -266,7 +282,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     },
     async (request, reply) => {
       const current = await articleForWrite(request.params.article)
-      deleteArticle(db, current.id, request.headers['if-match'])
+      await changing(current.id, () => deleteArticle(db, current.id, request.headers['if-match']))
       return reply.code(204).send(null)
     },
   )

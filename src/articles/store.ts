@@ -12,6 +12,7 @@ import {
   type StoredImage,
   topics,
 } from '../db/schema.js'
+import type { CacheTags } from '../http/cache.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { parseInstant } from '../http/validation.js'
 import { hasLiveBlocks, type Resolver, renderBody } from './body.js'
@@ -24,6 +25,8 @@ export interface Viewer {
   editor: boolean
   now: number
   siteUrl: string
+  /** For public reads: where the resources in the response are recorded, as cache keys. */
+  keys?: CacheTags | undefined
 }
 
 export const isVisible = (now: number) =>
@@ -115,6 +118,11 @@ export async function summarise(db: Db, rows: ArticleRow[], viewer: Viewer): Pro
   const bylinesOf = group(bylineRows)
   const topicsOf = group(topicRows)
   const tagsOf = group(tagRows)
+  if (viewer.keys) {
+    for (const id of ids) viewer.keys.add(`article:${id}`)
+    for (const b of bylineRows) viewer.keys.add(`author:${b.id}`)
+    for (const t of topicRows) viewer.keys.add(`topic:${t.id}`)
+  }
   return rows.map((row) => {
     const articleTopicList = topicsOf.get(row.id) ?? []
     const summary: ArticleSummary = {
@@ -159,27 +167,36 @@ export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer
           .where(and(inArray(articles.id, articleIds), viewer.editor ? undefined : isVisible(viewer.now)))
   const byId = new Map(linked.map((a) => [a.id, a]))
   const tables = await factTableTitles(db, blocks)
+  if (viewer.keys) {
+    // A linked article that is not visible now still names its key: publishing it changes this response.
+    for (const id of articleIds) viewer.keys.add(`article:${id}`)
+    for (const table of tables.values()) viewer.keys.add(`fact-table:${table.id}`)
+    if (tables.size < blocks.filter((b) => b.type === 'factTable').length) viewer.keys.add('fact-tables')
+  }
   return {
     article: (id) => {
       const a = byId.get(id)
       return a ? { title: a.headline, href: `${viewer.siteUrl}/articles/${a.slug}`, ...a } : null
     },
     factTable: (slug) => {
-      const title = tables.get(slug)
-      return title === undefined ? null : { title, href: `/v1/fact-tables/${slug}` }
+      const table = tables.get(slug)
+      return table === undefined ? null : { title: table.title, href: `/v1/fact-tables/${slug}` }
     },
   }
 }
 
 /** Titles of the fact tables that `factTable` blocks point at (fact tables are public, like published content). */
-async function factTableTitles(db: Db, blocks: BlockInput[]): Promise<Map<string, string>> {
+async function factTableTitles(
+  db: Db,
+  blocks: BlockInput[],
+): Promise<Map<string, { id: string; title: string }>> {
   const slugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
   if (slugs.length === 0) return new Map()
   const rows = await db
-    .select({ slug: factTables.slug, title: factTables.title })
+    .select({ id: factTables.id, slug: factTables.slug, title: factTables.title })
     .from(factTables)
     .where(inArray(factTables.slug, slugs))
-  return new Map(rows.map((r) => [r.slug, r.title]))
+  return new Map(rows.map((r) => [r.slug, r]))
 }
 
 export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promise<Article> {
@@ -264,6 +281,7 @@ export async function listArticles(
     ? sql<number>`coalesce(${articles.publishedAt}, ${articles.createdAt})`
     : sql<number>`${articles.publishedAt}`
   const conditions = filters(query, viewer)
+  viewer.keys?.add('articles') // which articles a list holds changes with any publication
   const cursor = decodeCursor(query.cursor, 'number')
   const after = cursor
     ? oldest
@@ -291,4 +309,77 @@ export async function listArticles(
     (r) => r,
   )
   return { ...page, data: await summarise(db, page.data, viewer) }
+}
+
+/** What the public can see of an article that other responses depend on; null when it does not exist. */
+export interface Footprint {
+  visible: boolean
+  /** Everything that decides which lists hold the article, and where: filters, sort, related scores. */
+  listing: string
+  topicIds: string[]
+}
+
+export async function footprintOf(db: Db, id: string, now: number): Promise<Footprint | null> {
+  const [row] = await db.select().from(articles).where(eq(articles.id, id)).limit(1)
+  if (!row) return null
+  const [topicRows, tagRows, authorRows] = await Promise.all([
+    db.select({ id: articleTopics.topicId }).from(articleTopics).where(eq(articleTopics.articleId, id)),
+    db.select({ tag: articleTags.tag }).from(articleTags).where(eq(articleTags.articleId, id)),
+    db.select({ id: bylines.authorId }).from(bylines).where(eq(bylines.articleId, id)),
+  ])
+  const visible = visibleTo(row, { editor: false, now })
+  const topicIds = topicRows.map((t) => t.id).sort()
+  const listing = JSON.stringify([
+    visible,
+    row.publishedAt,
+    row.type,
+    row.language,
+    topicIds,
+    tagRows.map((t) => t.tag).sort(),
+    authorRows.map((a) => a.id).sort(),
+  ])
+  return { visible, listing, topicIds }
+}
+
+/**
+ * The cache keys a write to one article changed, from what the public could see before and after: nothing for a
+ * draft edited in private; the article itself when its content changed; every list (and the topics' article
+ * counts) only when which lists hold it, or where, changed.
+ */
+export function changedKeys(id: string, before: Footprint | null, after: Footprint | null): string[] {
+  if (!before?.visible && !after?.visible) return []
+  const keys = [`article:${id}`]
+  if (before?.listing !== after?.listing) {
+    keys.push('articles')
+    for (const topicId of new Set([...(before?.topicIds ?? []), ...(after?.topicIds ?? [])]))
+      keys.push(`topic-articles:${topicId}`)
+  }
+  return keys
+}
+
+/** The next time a scheduled article becomes visible after `now`. */
+export async function nextScheduled(db: Db, now: number): Promise<number | null> {
+  const [row] = await db
+    .select({ at: sql<number | null>`min(${articles.publishedAt})` })
+    .from(articles)
+    .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now)))
+  return row?.at ?? null
+}
+
+/** The keys that changed because scheduled articles became visible in (from, to]. */
+export async function releasedKeys(db: Db, from: number, to: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: articles.id, topicId: articleTopics.topicId })
+    .from(articles)
+    .leftJoin(articleTopics, eq(articleTopics.articleId, articles.id))
+    .where(
+      and(eq(articles.status, 'published'), gt(articles.publishedAt, from), lte(articles.publishedAt, to)),
+    )
+  if (rows.length === 0) return []
+  const keys = new Set(['articles'])
+  for (const r of rows) {
+    keys.add(`article:${r.id}`)
+    if (r.topicId) keys.add(`topic-articles:${r.topicId}`)
+  }
+  return [...keys]
 }

@@ -31,9 +31,10 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       },
     },
     async (request, reply) => {
+      const keys = cachePublic(request, reply, 'authors')
       const page = await listAuthors(db, request.query)
+      for (const author of page.data) keys?.add(`author:${author.id}`)
       setNextLink(request, reply, page.page.nextCursor)
-      cachePublic(request, reply)
       return page
     },
   )
@@ -50,8 +51,10 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return existing(request.params.slug)
+      const keys = cachePublic(request, reply)
+      const author = await existing(request.params.slug)
+      keys?.add(`author:${author.id}`)
+      return author
     },
   )
 
@@ -75,6 +78,7 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
     },
     async (request, reply) => {
       const author = await createAuthor(db, request.body, clock())
+      app.invalidate(['authors'])
       return reply.code(201).header('location', author.links.self).send(author)
     },
   )
@@ -97,6 +101,9 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
     async (request) => {
       const author = await existing(request.params.slug)
       await updateAuthor(db, author.id, request.body, clock())
+      // The author list is ordered by slug: a new slug moves the author in it.
+      const moved = request.body.slug !== undefined && request.body.slug !== author.slug
+      app.invalidate([`author:${author.id}`, ...(moved ? ['authors'] : [])])
       return existing(author.id)
     },
   )
@@ -118,6 +125,7 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
     async (request, reply) => {
       const author = await existing(request.params.slug)
       await deleteAuthor(db, author.id)
+      app.invalidate([`author:${author.id}`, 'authors'])
       return reply.code(204).send(null)
     },
   )

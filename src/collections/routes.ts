@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { isEditor, requireScope } from '../http/auth.js'
+import type { CacheTags } from '../http/cache.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
 import { notFound } from '../http/errors.js'
 import { NoContent, problems, ref } from '../http/schemas.js'
@@ -12,8 +13,8 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
   app,
   { db, config, clock },
 ) => {
-  const load = async (slug: string, editor: boolean) => {
-    const collection = await getCollection(db, slug, { editor, now: clock(), siteUrl: config.siteUrl })
+  const load = async (slug: string, editor: boolean, keys?: CacheTags) => {
+    const collection = await getCollection(db, slug, { editor, now: clock(), siteUrl: config.siteUrl, keys })
     if (!collection) throw notFound(`No collection has the slug "${slug}".`)
     return collection
   }
@@ -32,8 +33,8 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return load(request.params.slug, isEditor(request))
+      const keys = cachePublic(request, reply)
+      return load(request.params.slug, isEditor(request), keys)
     },
   )
 
@@ -58,6 +59,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
     },
     async (request, reply) => {
       const { created } = putCollection(db, request.params.slug, request.body, clock())
+      app.invalidate([`collection:${request.params.slug}`])
       if (created) reply.code(201).header('location', `/v1/collections/${request.params.slug}`)
       return load(request.params.slug, true)
     },
@@ -78,6 +80,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
       },
     },
     async (request, reply) => {
+      app.invalidate([`collection:${request.params.slug}`])
       if (!(await deleteCollection(db, request.params.slug)))
         throw notFound(`No collection has the slug "${request.params.slug}".`)
       return reply.code(204).send(null)

@@ -1,5 +1,5 @@
-import { and, asc, eq } from 'drizzle-orm'
-import { isVisible, summarise, type Viewer } from '../articles/store.js'
+import { asc, eq } from 'drizzle-orm'
+import { summarise, type Viewer, visibleTo } from '../articles/store.js'
 import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs } from '../db/refs.js'
@@ -10,14 +10,16 @@ import type { Collection, CollectionPut } from './schemas.js'
 export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
   const [collection] = await db.select().from(collections).where(eq(collections.slug, slug)).limit(1)
   if (!collection) return undefined
-  const rows = await db
+  const all = await db
     .select({ article: articles })
     .from(collectionItems)
     .innerJoin(articles, eq(articles.id, collectionItems.articleId))
-    .where(
-      and(eq(collectionItems.collectionId, collection.id), viewer.editor ? undefined : isVisible(viewer.now)),
-    )
+    .where(eq(collectionItems.collectionId, collection.id))
     .orderBy(asc(collectionItems.position))
+  // Items the public cannot see yet still name their keys: publishing one changes this collection.
+  viewer.keys?.add(`collection:${collection.slug}`)
+  for (const { article } of all) viewer.keys?.add(`article:${article.id}`)
+  const rows = all.filter(({ article }) => visibleTo(article, viewer))
   return {
     slug: collection.slug,
     title: collection.title,

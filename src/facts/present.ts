@@ -1,5 +1,6 @@
 /** How a figure is shown: its stance, its ready-made display string, and the public or editor's view of it. */
 
+import type { CacheTags } from '../http/cache.js'
 import type { FigureRow, LoadedFigure } from './figures.js'
 import { metricRefOf, partyOf, sourceOf } from './reference.js'
 import type { Figure } from './schemas.js'
@@ -44,12 +45,22 @@ export interface PresentOptions {
   supersededBy: Map<string, string>
   /** Deprecations after this time are not shown (the table as it stood then). */
   knownAt?: number
+  keys?: CacheTags | undefined
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export function presentFigure(f: LoadedFigure, options: PresentOptions): Figure {
   const row = f.figure
+  const keys = options.keys
+  if (keys) {
+    keys.add(`fact-table:${row.tableId}`)
+    keys.add(`metric:${f.metric.id}`)
+    keys.add(`source:${f.claimant.id}`)
+    for (const party of [f.subject, f.counterparty, f.claimantParty]) if (party) keys.add(`party:${party.id}`)
+    // A cited article that is not public now still names its key: publishing it changes this response.
+    if (f.article) keys.add(`article:${f.article.id}`)
+  }
   const deprecated =
     row.rank === 'deprecated' && (options.knownAt === undefined || (row.deprecatedAt ?? 0) <= options.knownAt)
   const articleVisible =

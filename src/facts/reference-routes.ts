@@ -59,8 +59,10 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return { data: await listParties(db) }
+      const keys = cachePublic(request, reply, 'parties')
+      const data = await listParties(db)
+      for (const party of data) keys?.add(`party:${party.id}`)
+      return { data }
     },
   )
   app.get(
@@ -75,8 +77,10 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return partyOf(await findParty(db, request.params.slug))
+      const keys = cachePublic(request, reply)
+      const party = partyOf(await findParty(db, request.params.slug))
+      keys?.add(`party:${party.id}`)
+      return party
     },
   )
   app.post(
@@ -95,6 +99,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
     },
     async (request, reply) => {
       const party = await createParty(db, request.body, clock())
+      app.invalidate(['parties'])
       return reply.code(201).header('location', `/v1/parties/${party.slug}`).send(party)
     },
   )
@@ -116,6 +121,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
     async (request) => {
       const party = await findParty(db, request.params.slug)
       await renameParty(db, party.id, request.body.name, clock())
+      app.invalidate([`party:${party.id}`])
       return partyOf(await findParty(db, party.id))
     },
   )
@@ -132,8 +138,13 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return { data: await listSources(db) }
+      const keys = cachePublic(request, reply, 'sources')
+      const data = await listSources(db)
+      for (const source of data) {
+        keys?.add(`source:${source.id}`)
+        if (source.party) keys?.add(`party:${source.party.id}`)
+      }
+      return { data }
     },
   )
   app.get(
@@ -148,8 +159,11 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return findSource(db, request.params.slug)
+      const keys = cachePublic(request, reply)
+      const source = await findSource(db, request.params.slug)
+      keys?.add(`source:${source.id}`)
+      if (source.party) keys?.add(`party:${source.party.id}`)
+      return source
     },
   )
   app.post(
@@ -169,6 +183,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
     },
     async (request, reply) => {
       const source = await createSource(db, request.body, clock())
+      app.invalidate(['sources'])
       return reply.code(201).header('location', `/v1/sources/${source.slug}`).send(source)
     },
   )
@@ -187,8 +202,12 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
         response: { 200: ref(Source), ...writeProblems },
       },
     },
-    async (request) =>
-      updateSource(db, (await findSource(db, request.params.slug)).id, request.body, clock()),
+    async (request) => {
+      const { id } = await findSource(db, request.params.slug)
+      const source = await updateSource(db, id, request.body, clock())
+      app.invalidate([`source:${id}`])
+      return source
+    },
   )
 
   app.get(
@@ -203,8 +222,10 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return { data: await listMetrics(db) }
+      const keys = cachePublic(request, reply, 'metrics')
+      const data = await listMetrics(db)
+      for (const metric of data) keys?.add(`metric:${metric.id}`)
+      return { data }
     },
   )
   app.get(
@@ -219,8 +240,10 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return findMetric(db, request.params.slug)
+      const keys = cachePublic(request, reply)
+      const metric = await findMetric(db, request.params.slug)
+      keys?.add(`metric:${metric.id}`)
+      return metric
     },
   )
   app.post(
@@ -240,6 +263,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
     },
     async (request, reply) => {
       const metric = await createMetric(db, request.body, clock())
+      app.invalidate(['metrics'])
       return reply.code(201).header('location', `/v1/metrics/${metric.slug}`).send(metric)
     },
   )
@@ -258,6 +282,11 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
         response: { 200: ref(Metric), ...writeProblems },
       },
     },
-    async (request) => updateMetric(db, await findMetric(db, request.params.slug), request.body, clock()),
+    async (request) => {
+      const current = await findMetric(db, request.params.slug)
+      const metric = await updateMetric(db, current, request.body, clock())
+      app.invalidate([`metric:${current.id}`])
+      return metric
+    },
   )
 }

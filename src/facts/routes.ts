@@ -44,6 +44,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     now: clock(),
     editor: isEditor(request, 'facts:write'),
     drafts: isEditor(request, 'content:write'),
+    keys: request.cacheTags ?? undefined,
   })
   const recorder = (request: FastifyRequest) => request.token?.name ?? 'unknown'
 
@@ -59,8 +60,9 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
+      const keys = cachePublic(request, reply, 'fact-tables')
       const tables = await listFactTables(db)
+      for (const table of tables) keys?.add(`fact-table:${table.id}`)
       return {
         data: tables.map((t) => ({
           slug: t.slug,
@@ -86,8 +88,8 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const table = await findFactTable(db, request.params.slug)
       cachePublic(request, reply)
+      const table = await findFactTable(db, request.params.slug)
       const asOf =
         request.query.asOf === undefined ? undefined : parseInstant(request.query.asOf, 'query/asOf')
       return currentTable(db, table, { ...view(request), asOf })
@@ -109,8 +111,8 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const table = await findFactTable(db, request.params.slug)
       cachePublic(request, reply)
+      const table = await findFactTable(db, request.params.slug)
       return tableHistory(db, table, view(request))
     },
   )
@@ -130,8 +132,8 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const table = await findFactTable(db, request.params.slug)
       cachePublic(request, reply)
+      const table = await findFactTable(db, request.params.slug)
       return { data: await allFigures(db, table, view(request)) }
     },
   )
@@ -157,8 +159,8 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request, reply) => {
-      const table = await findFactTable(db, request.params.slug)
       cachePublic(request, reply)
+      const table = await findFactTable(db, request.params.slug)
       const csv = figuresCsv(await allFigures(db, table, view(request)))
       return reply
         .type('text/csv; charset=utf-8')
@@ -179,11 +181,11 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request, reply) => {
+      cachePublic(request, reply)
       const [loaded] = await loadFigures(db, { id: request.params.id })
       if (!loaded) throw notFound(`No figure has the id "${request.params.id}".`)
       const table = await findFactTable(db, loaded.figure.tableId)
       const all = await allFigures(db, table, view(request))
-      cachePublic(request, reply)
       return all.find((f) => f.id === loaded.figure.id) as Figure
     },
   )
@@ -212,6 +214,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     },
     async (request, reply) => {
       const table = await createFactTable(db, request.body, clock())
+      app.invalidate(['fact-tables', ...(table.topicId ? [`topic-fact-tables:${table.topicId}`] : [])])
       reply.code(201).header('location', `/v1/fact-tables/${table.slug}`)
       return currentTable(db, table, view(request))
     },
@@ -234,12 +237,15 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request) => {
-      const table = await updateFactTable(
-        db,
-        await findFactTable(db, request.params.slug),
-        request.body,
-        clock(),
-      )
+      const before = await findFactTable(db, request.params.slug)
+      const table = await updateFactTable(db, before, request.body, clock())
+      // Lists and topics show a table's slug and title; articles' fact-table blocks its title.
+      const topics = new Set([before.topicId, table.topicId].filter((t) => t !== null))
+      app.invalidate([
+        `fact-table:${table.id}`,
+        'fact-tables',
+        ...[...topics].map((topicId) => `topic-fact-tables:${topicId}`),
+      ])
       return currentTable(db, table, view(request))
     },
   )
@@ -270,6 +276,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
         recordedBy: recorder(request),
         drafts: isEditor(request, 'content:write'),
       })
+      app.invalidate([`fact-table:${table.id}`])
       const [loaded] = await loadFigures(db, { id })
       reply.code(201).header('location', `/v1/figures/${id}`)
       return presentFigure(loaded as NonNullable<typeof loaded>, {
@@ -298,6 +305,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     },
     async (request) => {
       const row = deprecateFigure(db, request.params.id, request.body, clock(), recorder(request))
+      app.invalidate([`fact-table:${row.tableId}`])
       const table = await findFactTable(db, row.tableId)
       const all = await allFigures(db, table, view(request))
       return all.find((f) => f.id === row.id) as Figure

@@ -4,6 +4,7 @@
  * each view loads the table's figures once and arranges them here rather than in SQL.
  */
 import type { Db } from '../db/client.js'
+import type { CacheTags } from '../http/cache.js'
 import { type LoadedFigure, loadFigures } from './figures.js'
 import { presentFigure } from './present.js'
 import { metricRefOf, partyOf, sourceOf } from './reference.js'
@@ -16,6 +17,8 @@ export interface ViewOptions {
   editor: boolean
   /** `content:write`: sees the unpublished articles that figures cite. */
   drafts: boolean
+  /** For public reads: where the resources in the response are recorded, as cache keys. */
+  keys?: CacheTags | undefined
 }
 
 const CATEGORY_ORDER = ['military', 'civilian', 'all', 'unknown']
@@ -42,7 +45,9 @@ function supersessions(list: LoadedFigure[]): Map<string, string> {
   return map
 }
 
-async function header(db: Db, table: FactTableRow) {
+async function header(db: Db, table: FactTableRow, keys: CacheTags | undefined) {
+  keys?.add(`fact-table:${table.id}`)
+  if (table.topicId) keys?.add(`topic:${table.topicId}`)
   return {
     id: table.id,
     slug: table.slug,
@@ -75,7 +80,7 @@ export async function currentTable(
     groups.set(groupKey(f), group)
   }
   return {
-    ...(await header(db, table)),
+    ...(await header(db, table, options.keys)),
     asOf: at === undefined ? null : new Date(at).toISOString(),
     groups: [...groups.values()]
       .sort((a, b) => compareGroups(a.first, b.first))
@@ -104,7 +109,7 @@ export async function tableHistory(
   const series = new Map<string, LoadedFigure[]>()
   for (const f of all) series.set(seriesKey(f), [...(series.get(seriesKey(f)) ?? []), f])
   return {
-    ...(await header(db, table)),
+    ...(await header(db, table, options.keys)),
     series: [...series.values()]
       .sort(
         (a, b) =>
@@ -125,6 +130,7 @@ export async function tableHistory(
 }
 
 export async function allFigures(db: Db, table: FactTableRow, options: ViewOptions): Promise<Figure[]> {
+  options.keys?.add(`fact-table:${table.id}`)
   const all = await loadFigures(db, { tableId: table.id })
   const present = { tableSlug: table.slug, ...options, supersededBy: supersessions(all) }
   return all.map((f) => presentFigure(f, present))

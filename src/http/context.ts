@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import type { Db } from '../db/client.js'
+import { publicRead } from './cache.js'
 
 export interface FeatureOptions {
   db: Db
@@ -13,15 +14,15 @@ export interface FeatureOptions {
   events: EventEmitter
 }
 
-/** Public reads may be cached by CDNs briefly; anything an editor sees must not be. */
-export function cachePublic(request: FastifyRequest, reply: FastifyReply, maxAgeSeconds = 60) {
-  reply.header('vary', 'Authorization')
-  reply.header(
-    'cache-control',
-    request.token === null
-      ? `public, max-age=${maxAgeSeconds}, stale-while-revalidate=${maxAgeSeconds * 5}`
-      : 'private, no-store',
-  )
+/**
+ * Call first in a read: a read without a token becomes public (validators, `Cache-Control`, `Surrogate-Key`, the
+ * response cache; see cache.ts) and answers the set its stores record the response's resources in; a read with a
+ * token is `private, no-store` and answers undefined.
+ */
+export function cachePublic(request: FastifyRequest, reply: FastifyReply, ...keys: string[]) {
+  const tags = publicRead(request, reply)
+  for (const key of keys) tags?.add(key)
+  return tags
 }
 
 /** How long clients and caches may keep a former slug's redirect: slugs are retired for good, but rarely move. */

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { ArticleParams, ArticleSummary } from '../articles/schemas.js'
 import { lookupArticle } from '../articles/store.js'
 import { requireScope } from '../http/auth.js'
+import { publicRead } from '../http/cache.js'
 import type { FeatureOptions } from '../http/context.js'
 import { notFound, tooManyRequests } from '../http/errors.js'
 import { problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
@@ -79,6 +80,8 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
   FeatureOptions & { popularity: Popularity }
 > = async (app, { db, config, clock, events, popularity }) => {
   events.on('articles-changed', () => popularity.invalidate())
+  // Lists are recomputed at least every flush interval: browsers and CDNs may keep them that long.
+  const lifetime = `public, max-age=${Math.ceil(config.viewsFlushIntervalMs / 1000)}`
 
   // navigator.sendBeacon sends strings as text/plain; its content is ignored.
   app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) =>
@@ -162,8 +165,8 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
         request.query.limit ?? 10,
         request.query.topic,
       )
+      publicRead(request, reply, { cacheControl: lifetime })?.add('popular')
       return reply
-        .header('cache-control', `public, max-age=${Math.ceil(config.viewsFlushIntervalMs / 1000)}`)
         .type('application/json; charset=utf-8')
         .serializer(raw)
         .send(body as never)
@@ -188,8 +191,8 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
     },
     async (request, reply) => {
       const body = await popularity.trending(request.query.limit ?? 10, request.query.topic)
+      publicRead(request, reply, { cacheControl: lifetime })?.add('popular')
       return reply
-        .header('cache-control', `public, max-age=${Math.ceil(config.viewsFlushIntervalMs / 1000)}`)
         .type('application/json; charset=utf-8')
         .serializer(raw)
         .send(body as never)

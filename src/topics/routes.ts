@@ -18,6 +18,9 @@ import {
 
 const tags = ['topics']
 
+/** What a topic response depends on: the topic, its articles (count, latest), its fact tables. */
+const topicKeys = (id: string) => [`topic:${id}`, `topic-articles:${id}`, `topic-fact-tables:${id}`]
+
 export const topicRoutes: FastifyPluginAsyncTypebox<
   FeatureOptions & { factTablesOf?: FactTablesOf }
 > = async (app, { db, clock, factTablesOf = noFactTables }) => {
@@ -49,9 +52,10 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
       },
     },
     async (request, reply) => {
+      const keys = cachePublic(request, reply, 'topics')
       const page = await listTopics(db, request.query, clock(), factTablesOf)
+      for (const topic of page.data) for (const key of topicKeys(topic.id)) keys?.add(key)
       setNextLink(request, reply, page.page.nextCursor)
-      cachePublic(request, reply)
       return page
     },
   )
@@ -68,8 +72,10 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
       },
     },
     async (request, reply) => {
-      cachePublic(request, reply)
-      return present(request.params.slug)
+      const keys = cachePublic(request, reply)
+      const topic = await present(request.params.slug)
+      for (const key of topicKeys(topic.id)) keys?.add(key)
+      return topic
     },
   )
 
@@ -93,6 +99,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
     },
     async (request, reply) => {
       const row = await createTopic(db, request.body, clock())
+      app.invalidate(['topics'])
       reply.code(201).header('location', `/v1/topics/${row.slug}`)
       return present(row.id)
     },
@@ -116,6 +123,10 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
     async (request) => {
       const row = await existing(request.params.slug)
       await updateTopic(db, row.id, request.body, clock())
+      const { kind, slug } = request.body
+      // The topic list is ordered by slug and filtered by kind; anything else changes only this topic.
+      const reordered = (kind !== undefined && kind !== row.kind) || (slug !== undefined && slug !== row.slug)
+      app.invalidate([`topic:${row.id}`, ...(reordered ? ['topics'] : [])])
       return present(row.id)
     },
   )
@@ -137,6 +148,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
     async (request, reply) => {
       const row = await existing(request.params.slug)
       await deleteTopic(db, row.id)
+      app.invalidate([...topicKeys(row.id), 'topics', 'articles'])
       return reply.code(204).send(null)
     },
   )

@@ -1,0 +1,429 @@
+/**
+ * HTTP caching for public reads, in the manner of the Guardian and Arc XP:
+ *
+ * - Every public GET answers with a strong ETag (a hash of the bytes) and `If-None-Match` gets a 304.
+ * - `Cache-Control` gives browsers a short lifetime and shared caches a longer one, with `stale-while-revalidate` and
+ *   `stale-if-error`; anything read with a token is `private, no-store`.
+ * - Every public response names the resources in it in `Surrogate-Key` and `Cache-Tag` (`article:<id>`,
+ *   `topic:<id>`, `articles`, …). Stores add the keys as they read (see `CacheTags`).
+ * - Writes publish exactly the keys they change on an invalidation bus. Subscribers: the in-process response cache
+ *   here, and a purger that tells the CDN. The bus's transport is in-process for now; another instance's bus can be
+ *   plugged in later without touching features.
+ * - The response cache keeps serialised responses (and their gzip and brotli forms, each made once) within a memory
+ *   budget, least recently used first out. A hit costs no query, no serialisation and no compression. Scheduled
+ *   articles become visible without a write: entries never outlive the next scheduled publication time, and at that
+ *   time the keys of the articles that went live are published like a write's.
+ */
+import { createHash } from 'node:crypto'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The resources a public read's response contains, or null for reads with a token (never cached). */
+    cacheTags: CacheTags | null
+  }
+  interface FastifyInstance {
+    /** Publishes the keys a write changed: the response cache drops them and the purger tells the CDN. */
+    invalidate(keys: Iterable<string>): void
+  }
+}
+
+/** Where stores record what a response contains. */
+export type CacheTags = Set<string>
+
+export interface CachePolicy {
+  /** Browsers: `max-age`. */
+  maxAgeSeconds: number
+  /** Shared caches (CDN): `s-maxage`. */
+  sharedMaxAgeSeconds: number
+  staleWhileRevalidateSeconds: number
+  staleIfErrorSeconds: number
+  /** Memory for the in-process response cache; 0 turns it off. */
+  responseCacheBytes: number
+}
+
+/** Carries invalidations between whoever writes and whoever caches. */
+export interface InvalidationBus {
+  publish(keys: string[]): void
+  subscribe(listener: (keys: string[]) => void): void
+}
+
+export class LocalBus implements InvalidationBus {
+  private readonly listeners: ((keys: string[]) => void)[] = []
+  publish(keys: string[]): void {
+    for (const listener of this.listeners) listener(keys)
+  }
+  subscribe(listener: (keys: string[]) => void): void {
+    this.listeners.push(listener)
+  }
+}
+
+/** Tells shared caches (a CDN) which keys to purge. */
+export interface Purger {
+  purge(keys: string[]): void
+}
+
+export const noPurger: Purger = { purge: () => {} }
+
+export const logPurger = (log: FastifyBaseLogger): Purger => ({
+  purge: (keys) => log.info({ keys }, 'purge'),
+})
+
+/**
+ * POSTs `{ "keys": [...] }` to `url` (a CDN's purge-by-key API, or a small relay in front of one), retrying with
+ * backoff; a purge that still fails is logged, and the CDN's own `s-maxage` bounds how long it serves stale.
+ */
+export function httpPurger(
+  url: string,
+  log: FastifyBaseLogger,
+  options: { attempts?: number; backoffMs?: number; headers?: Record<string, string> } = {},
+): Purger {
+  const attempts = options.attempts ?? 4
+  const backoffMs = options.backoffMs ?? 250
+  const send = async (keys: string[]) => {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...options.headers },
+          body: JSON.stringify({ keys }),
+          signal: AbortSignal.timeout(5_000),
+        })
+        if (res.ok) return
+        if (res.status < 500 && res.status !== 429) {
+          log.error({ keys, status: res.status }, 'purge refused')
+          return
+        }
+      } catch (error) {
+        if (attempt === attempts) log.error({ err: error, keys }, 'purge failed')
+      }
+      if (attempt < attempts)
+        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)))
+    }
+    log.error({ keys }, 'purge failed after retries')
+  }
+  return { purge: (keys) => void send(keys) }
+}
+
+interface Entry {
+  body: Buffer
+  /** The hash of the identity bytes; each encoding's ETag is derived from it. */
+  hash: string
+  contentType: string
+  link: string | undefined
+  keys: string[]
+  gzip?: Buffer
+  br?: Buffer
+  bytes: number
+}
+
+/** Serialised responses by URL, within a byte budget, least recently used out first. */
+export class ResponseCache {
+  private readonly entries = new Map<string, Entry>()
+  private readonly byKey = new Map<string, Set<string>>()
+  private bytes = 0
+  readonly stats = { hits: 0, misses: 0, evicted: 0, invalidated: 0 }
+
+  constructor(readonly budget: number) {}
+
+  /** Bytes held, bodies and compressed forms included. */
+  get size(): number {
+    return this.bytes
+  }
+
+  get(url: string): Entry | undefined {
+    const entry = this.entries.get(url)
+    if (entry === undefined) {
+      this.stats.misses++
+      return undefined
+    }
+    // Map order is recency: move it to the back.
+    this.entries.delete(url)
+    this.entries.set(url, entry)
+    this.stats.hits++
+    return entry
+  }
+
+  set(url: string, fields: Omit<Entry, 'bytes'>): Entry | undefined {
+    const entry: Entry = { ...fields, bytes: fields.body.length + url.length + 256 }
+    if (entry.bytes > this.budget / 8) return undefined // one response may not crowd out the rest
+    this.delete(url)
+    this.entries.set(url, entry)
+    for (const key of entry.keys) {
+      let urls = this.byKey.get(key)
+      if (urls === undefined) {
+        urls = new Set()
+        this.byKey.set(key, urls)
+      }
+      urls.add(url)
+    }
+    this.bytes += entry.bytes
+    this.evict()
+    return this.entries.get(url)
+  }
+
+  /** Keeps a compressed form with its entry (made once, on the first request that accepts it). */
+  addEncoding(url: string, entry: Entry, encoding: 'gzip' | 'br', body: Buffer): void {
+    if (this.entries.get(url) !== entry) return
+    entry[encoding] = body
+    entry.bytes += body.length
+    this.bytes += body.length
+    this.evict()
+  }
+
+  invalidate(keys: readonly string[]): void {
+    for (const key of keys) {
+      const urls = this.byKey.get(key)
+      if (urls === undefined) continue
+      for (const url of [...urls]) {
+        this.delete(url)
+        this.stats.invalidated++
+      }
+    }
+  }
+
+  clear(): void {
+    for (const url of [...this.entries.keys()]) this.delete(url)
+  }
+
+  private evict(): void {
+    for (const url of this.entries.keys()) {
+      if (this.bytes <= this.budget) return
+      this.delete(url)
+      this.stats.evicted++
+    }
+  }
+
+  private delete(url: string): void {
+    const entry = this.entries.get(url)
+    if (entry === undefined) return
+    this.entries.delete(url)
+    this.bytes -= entry.bytes
+    for (const key of entry.keys) {
+      const urls = this.byKey.get(key)
+      urls?.delete(url)
+      if (urls?.size === 0) this.byKey.delete(key)
+    }
+  }
+}
+
+/** When scheduled articles go live, without a write: supplied by the articles feature. */
+export interface Schedule {
+  /** The next time a scheduled article becomes visible after `now`, or null. */
+  next(now: number): Promise<number | null>
+  /** The keys of what changed because articles went live in (from, to]. */
+  released(from: number, to: number): Promise<string[]>
+}
+
+export interface CacheOptions {
+  policy: CachePolicy
+  bus: InvalidationBus
+  purger: Purger
+  schedule: Schedule
+  clock: () => number
+}
+
+const hashOf = (body: string | Buffer) => createHash('sha256').update(body).digest('base64url').slice(0, 27)
+const etagFor = (hash: string, encoding: string | undefined) =>
+  encoding === undefined ? `"${hash}"` : `"${hash}-${encoding}"`
+
+/** `If-None-Match` names this representation or another encoding of the same bytes (a 304 sends none of them). */
+function matches(header: string | undefined, hash: string): boolean {
+  if (header === undefined) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((tag) => {
+    const opaque = tag.trim().replace(/^W\//, '')
+    return opaque === `"${hash}"` || opaque.startsWith(`"${hash}-`)
+  })
+}
+
+/** The best encoding the client accepts: brotli, then gzip, else none. */
+function encodingFor(accept: string | undefined): 'br' | 'gzip' | undefined {
+  if (accept === undefined) return undefined
+  const accepted = (name: string) =>
+    new RegExp(`(^|,)\\s*${name}\\s*(;\\s*q=(?!0(\\.0*)?\\s*(,|$))[0-9.]+)?\\s*(,|$)`, 'i').test(accept)
+  if (accepted('br')) return 'br'
+  if (accepted('gzip')) return 'gzip'
+  return undefined
+}
+
+/** Responses smaller than this are sent as they are: compressing them saves less than it costs. */
+const COMPRESS_MIN_BYTES = 1024
+
+const compress = (body: Buffer, encoding: 'br' | 'gzip') =>
+  encoding === 'br'
+    ? brotliCompressSync(body, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+      })
+    : gzipSync(body, { level: 6 })
+
+const SERVED = Symbol('served from the response cache')
+
+export const cachePlugin = fp(
+  async (app: FastifyInstance, { policy, bus, purger, schedule, clock }: CacheOptions) => {
+    const cache = policy.responseCacheBytes > 0 ? new ResponseCache(policy.responseCacheBytes) : null
+    const cacheControl = `public, max-age=${policy.maxAgeSeconds}, s-maxage=${policy.sharedMaxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}, stale-if-error=${policy.staleIfErrorSeconds}`
+    app.decorateRequest('cacheTags', null)
+    app.decorate('responseCache', cache)
+
+    // Scheduled publications: nothing cached outlives the next one, and when it comes its keys are published.
+    let released = clock()
+    let nextRelease = (await schedule.next(released)) ?? Number.POSITIVE_INFINITY
+    let releasing: Promise<void> | undefined
+    const release = () => {
+      releasing ??= (async () => {
+        const now = clock()
+        const keys = await schedule.released(released, now)
+        released = now
+        nextRelease = (await schedule.next(now)) ?? Number.POSITIVE_INFINITY
+        if (keys.length > 0) bus.publish(keys)
+        else cache?.clear()
+      })().finally(() => {
+        releasing = undefined
+      })
+      return releasing
+    }
+    // The clock is read only while a publication is scheduled.
+    const due = () => nextRelease !== Number.POSITIVE_INFINITY && clock() >= nextRelease
+    const timer = setInterval(() => {
+      if (due()) void release()
+    }, 1_000)
+    timer.unref()
+    app.addHook('onClose', async () => clearInterval(timer))
+
+    bus.subscribe((keys) => {
+      cache?.invalidate(keys)
+      purger.purge(keys)
+    })
+    app.decorate('invalidate', (keys: Iterable<string>) => {
+      const list = [...new Set(keys)]
+      if (list.length > 0) bus.publish(list)
+      // Any article write may have scheduled (or unscheduled) a publication.
+      void schedule.next(clock()).then((next) => {
+        nextRelease = next ?? Number.POSITIVE_INFINITY
+      })
+    })
+
+    const publicHeaders = (reply: FastifyReply, keys: readonly string[], hash: string, encoding?: string) =>
+      reply.headers({
+        etag: etagFor(hash, encoding),
+        'cache-control': OWN_LIFETIME.get(reply.request) ?? cacheControl,
+        vary: 'Authorization, Accept-Encoding',
+        'surrogate-key': keys.join(' '),
+        'cache-tag': keys.join(','),
+      })
+
+    const serve = (request: FastifyRequest, reply: FastifyReply, entry: Entry) => {
+      ;(request as unknown as Record<symbol, boolean>)[SERVED] = true
+      if (matches(request.headers['if-none-match'], entry.hash)) {
+        publicHeaders(reply, entry.keys, entry.hash)
+        return reply.code(304).send()
+      }
+      if (entry.link) reply.header('link', entry.link)
+      let encoding =
+        entry.body.length >= COMPRESS_MIN_BYTES ? encodingFor(request.headers['accept-encoding']) : undefined
+      let body = entry.body
+      if (encoding !== undefined) {
+        let compressed = entry[encoding]
+        if (compressed === undefined) {
+          compressed = compress(entry.body, encoding)
+          cache?.addEncoding(request.url, entry, encoding, compressed)
+        }
+        body = compressed
+      }
+      if (body === entry.body) encoding = undefined
+      publicHeaders(reply, entry.keys, entry.hash, encoding)
+      if (encoding) reply.header('content-encoding', encoding)
+      return reply.code(200).type(entry.contentType).send(body)
+    }
+
+    // After authentication (a request with a token never reaches the cache).
+    app.addHook('onRequest', (request, reply, done) => {
+      if (cache === null || request.method !== 'GET' || request.headers.authorization !== undefined)
+        return done()
+      const lookup = () => {
+        const entry = cache.get(request.url)
+        if (entry === undefined) return done()
+        serve(request, reply, entry)
+      }
+      if (due()) release().then(lookup, done)
+      else lookup()
+    })
+
+    app.addHook('onSend', (request, reply, payload, done) => {
+      const tags = request.cacheTags
+      if (
+        !tags || // null, or undefined in plugins registered before this one (/docs)
+        (request as unknown as Record<symbol, boolean>)[SERVED] ||
+        reply.statusCode !== 200
+      )
+        return done(null, payload)
+      if (typeof payload !== 'string') return done(null, payload)
+      const keys = [...tags].sort()
+      const hash = hashOf(payload)
+      if (matches(request.headers['if-none-match'], hash)) {
+        publicHeaders(reply, keys, hash)
+        reply.code(304)
+        reply.removeHeader('content-type')
+        return done(null, '')
+      }
+      const store = request.method === 'GET' && cache !== null && !OWN_LIFETIME.has(request)
+      const entry = store
+        ? cache.set(request.url, {
+            body: Buffer.from(payload),
+            hash,
+            contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+            link: reply.getHeader('link') as string | undefined,
+            keys,
+          })
+        : undefined
+      const encoding =
+        entry !== undefined && entry.body.length >= COMPRESS_MIN_BYTES
+          ? encodingFor(request.headers['accept-encoding'])
+          : undefined
+      if (entry === undefined || encoding === undefined) {
+        publicHeaders(reply, keys, hash)
+        return done(null, payload)
+      }
+      const compressed = compress(entry.body, encoding)
+      cache?.addEncoding(request.url, entry, encoding, compressed)
+      publicHeaders(reply, keys, hash, encoding)
+      reply.header('content-encoding', encoding)
+      done(null, compressed)
+    })
+  },
+  { name: 'newsdesk-cache', dependencies: ['newsdesk-auth'] },
+)
+
+/**
+ * Public reads with a lifetime of their own (Most Popular, refreshed every flush interval): they get validators and
+ * keys, and are not kept here, since they keep their own cache.
+ */
+const OWN_LIFETIME = new WeakMap<FastifyRequest, string>()
+
+/**
+ * Marks a read as public when it was made without a token, and answers the set its store should record keys in;
+ * reads with a token are `private, no-store` and get none.
+ */
+export function publicRead(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { cacheControl?: string } = {},
+) {
+  if (request.token !== null) {
+    reply.header('cache-control', 'private, no-store')
+    reply.header('vary', 'Authorization')
+    return undefined
+  }
+  request.cacheTags ??= new Set()
+  if (options.cacheControl !== undefined) OWN_LIFETIME.set(request, options.cacheControl)
+  return request.cacheTags
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    responseCache: ResponseCache | null
+  }
+}

@@ -7,6 +7,7 @@ import { type App, buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { type Database, openDatabase } from '../src/db/client.js'
 import { seedDemo } from '../src/demo/seed.js'
+import type { Purger } from '../src/http/cache.js'
 import { createToken, type Scope } from '../src/tokens/store.js'
 
 export interface TestContext {
@@ -21,7 +22,7 @@ export interface TestContext {
 
 export async function build(
   t: Test,
-  options: { demo?: boolean; now?: string; env?: Record<string, string> } = {},
+  options: { demo?: boolean; now?: string; env?: Record<string, string>; purger?: Purger } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'newsdesk-test-'))
   const config = loadConfig({
@@ -40,7 +41,12 @@ export async function build(
     },
   }
   if (options.demo) await seedDemo(database.db, clock.now)
-  const app = await buildApp(config, { database, clock: () => clock.now, logger: false })
+  const app = await buildApp(config, {
+    database,
+    clock: () => clock.now,
+    logger: false,
+    ...(options.purger ? { purger: options.purger } : {}),
+  })
   t.teardown(async () => {
     await app.close()
     database.close()

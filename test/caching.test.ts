@@ -1,0 +1,416 @@
+/**
+ * HTTP caching (issue 8): validators, Cache-Control, surrogate keys, exact purges and the in-process response cache.
+ */
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import t from 'tap'
+import { article, build, type TestContext } from './helper.js'
+
+const MAIN = 'azerbaijani-and-armenian-foreign-ministers-meet-in-new-york'
+const TOPIC = '2022-azerbaijani-attack-on-armenia'
+const TABLE = 'september-2022-clashes-casualties'
+const PUBLIC = 'public, max-age=60, s-maxage=300, stale-while-revalidate=300, stale-if-error=86400'
+
+const READS = [
+  '/v1/articles',
+  `/v1/articles?topic=${TOPIC}&limit=2`,
+  `/v1/articles/${MAIN}`,
+  `/v1/articles/${MAIN}/related`,
+  '/v1/topics',
+  `/v1/topics/${TOPIC}`,
+  '/v1/authors',
+  '/v1/authors/oc-media',
+  '/v1/collections/editors-picks',
+  '/v1/fact-tables',
+  `/v1/fact-tables/${TABLE}`,
+  `/v1/fact-tables/${TABLE}/history`,
+  `/v1/fact-tables/${TABLE}/figures`,
+  `/v1/fact-tables/${TABLE}/figures.csv`,
+  '/v1/parties',
+  '/v1/parties/armenia',
+  '/v1/sources',
+  '/v1/sources/government-of-armenia',
+  '/v1/metrics',
+  '/v1/metrics/killed',
+  '/v1/popular',
+  '/v1/trending',
+]
+
+class RecordingPurger {
+  purged: string[][] = []
+  purge(keys: string[]) {
+    this.purged.push([...keys].sort())
+  }
+  take() {
+    const all = this.purged
+    this.purged = []
+    return all
+  }
+}
+
+const etagOf = async (ctx: TestContext, url: string) => {
+  const res = await ctx.app.inject(url)
+  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+  return res.headers.etag as string
+}
+
+for (const [name, env] of [
+  ['with the response cache', {}],
+  ['without it (RESPONSE_CACHE_MB=0)', { RESPONSE_CACHE_MB: '0' }],
+] as const) {
+  t.test(`every public read has a strong ETag, answers 304, and names its resources: ${name}`, async (t) => {
+    const ctx = await build(t, { demo: true, env })
+    for (const url of READS) {
+      const first = await ctx.app.inject(url)
+      t.equal(first.statusCode, 200, url)
+      const etag = first.headers.etag as string
+      t.match(etag, /^"[A-Za-z0-9_-]{27}"$/, `${url}: a strong content ETag`)
+      const popular = url.startsWith('/v1/popular') || url.startsWith('/v1/trending')
+      t.equal(first.headers['cache-control'], popular ? 'public, max-age=5' : PUBLIC, `${url}: Cache-Control`)
+      t.equal(first.headers.vary, 'Authorization, Accept-Encoding')
+      t.ok(String(first.headers['surrogate-key']).length > 0, `${url}: Surrogate-Key`)
+      t.equal(first.headers['cache-tag'], String(first.headers['surrogate-key']).split(' ').join(','))
+      const again = await ctx.app.inject(url)
+      t.equal(again.headers.etag, etag, `${url}: the same bytes, the same ETag`)
+      t.equal(again.body, first.body)
+      const revalidated = await ctx.app.inject({ url, headers: { 'if-none-match': etag } })
+      t.equal(revalidated.statusCode, 304, `${url}: 304`)
+      t.equal(revalidated.body, '', 'no body')
+      t.equal(revalidated.headers.etag, etag)
+      const stale = await ctx.app.inject({ url, headers: { 'if-none-match': '"something-else"' } })
+      t.equal(stale.statusCode, 200, `${url}: another ETag gets the body`)
+    }
+    const keys = String((await ctx.app.inject(`/v1/articles/${MAIN}`)).headers['surrogate-key']).split(' ')
+    const main = (await ctx.app.inject(`/v1/articles/${MAIN}`)).json()
+    t.ok(keys.includes(`article:${main.id}`), 'the article itself')
+    t.ok(keys.includes(`topic:${main.primaryTopic.id}`), 'its topic')
+    t.ok(keys.includes(`author:${main.authors[0].id}`), 'its author')
+  })
+}
+
+t.test('an ETag changes when anything in its response changes, and only then', async (t) => {
+  const ctx = await build(t, { demo: true })
+  const admin = await ctx.auth('admin')
+  const snapshot = async () =>
+    Object.fromEntries(await Promise.all(READS.map(async (u) => [u, await etagOf(ctx, u)])))
+  const changed = (before: Record<string, string>, after: Record<string, string>) =>
+    READS.filter(
+      (u) => before[u] !== after[u] && !u.startsWith('/v1/popular') && !u.startsWith('/v1/trending'),
+    )
+
+  let before = await snapshot()
+  await article(ctx, admin, { headline: 'A private draft', authors: ['oc-media'], topics: [TOPIC] })
+  let after = await snapshot()
+  t.same(changed(before, after), [], 'a draft changes nothing public')
+
+  before = after
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: '/v1/authors/oc-media',
+    headers: admin,
+    payload: { name: 'OC Media desk' },
+  })
+  after = await snapshot()
+  t.same(
+    changed(before, after),
+    [
+      '/v1/articles',
+      `/v1/articles?topic=${TOPIC}&limit=2`,
+      `/v1/articles/${MAIN}`,
+      `/v1/articles/${MAIN}/related`,
+      '/v1/authors',
+      '/v1/authors/oc-media',
+      '/v1/collections/editors-picks',
+    ],
+    'an author renamed inside summaries',
+  )
+  t.equal(
+    (await ctx.app.inject(`/v1/articles/${MAIN}`)).json().authors[0].name,
+    'OC Media desk',
+    'and the new name is served',
+  )
+
+  before = after
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/topics/${TOPIC}`,
+    headers: admin,
+    payload: { title: 'The 2022 attack' },
+  })
+  after = await snapshot()
+  t.same(
+    changed(before, after),
+    [
+      '/v1/articles',
+      `/v1/articles?topic=${TOPIC}&limit=2`,
+      `/v1/articles/${MAIN}`,
+      `/v1/articles/${MAIN}/related`,
+      '/v1/topics',
+      `/v1/topics/${TOPIC}`,
+      '/v1/collections/editors-picks',
+      `/v1/fact-tables/${TABLE}`,
+      `/v1/fact-tables/${TABLE}/history`,
+    ],
+    'a topic title, in summaries and in the fact table header',
+  )
+
+  before = after
+  const related = (await ctx.app.inject(`/v1/articles/${MAIN}/related`)).json().data
+  const last = related.at(-1).article
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${last.id}/unpublish`, headers: admin })
+  after = await snapshot()
+  t.ok(changed(before, after).includes(`/v1/articles/${MAIN}/related`), 'a related article unpublished')
+  t.notOk(
+    (await ctx.app.inject(`/v1/articles/${MAIN}/related`))
+      .json()
+      .data.some((r: { article: { id: string } }) => r.article.id === last.id),
+    'and it is gone from the list',
+  )
+
+  before = after
+  const figure = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/fact-tables/${TABLE}/figures`,
+    headers: admin,
+    payload: {
+      metric: 'captured',
+      subject: 'armenia',
+      category: 'military',
+      claimant: 'government-of-armenia',
+      asOf: '2022-09-21T00:00:00Z',
+      value: { qualifier: 'at-least', low: 20, text: 'at least 20' },
+    },
+  })
+  t.equal(figure.statusCode, 201)
+  after = await snapshot()
+  t.same(
+    changed(before, after),
+    [
+      `/v1/fact-tables/${TABLE}`,
+      `/v1/fact-tables/${TABLE}/history`,
+      `/v1/fact-tables/${TABLE}/figures`,
+      `/v1/fact-tables/${TABLE}/figures.csv`,
+    ],
+    'a figure added',
+  )
+})
+
+t.test('the purger receives exactly the keys each write changes', async (t) => {
+  const purger = new RecordingPurger()
+  const ctx = await build(t, { demo: true, purger })
+  const admin = await ctx.auth('admin')
+  const topic = (await ctx.app.inject(`/v1/topics/${TOPIC}`)).json()
+  const author = (await ctx.app.inject('/v1/authors/oc-media')).json()
+  const table = (await ctx.app.inject(`/v1/fact-tables/${TABLE}`)).json()
+
+  const draft = await article(ctx, admin, { headline: 'Purge me', authors: ['oc-media'], topics: [TOPIC] })
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${draft.id}`,
+    headers: admin,
+    payload: { headline: 'Still a draft' },
+  })
+  t.same(purger.take(), [], 'drafts purge nothing')
+
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${draft.id}/publish`, headers: admin })
+  t.same(purger.take(), [[`article:${draft.id}`, 'articles', `topic-articles:${topic.id}`]], 'publishing')
+
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${draft.id}`,
+    headers: admin,
+    payload: { headline: 'Purged' },
+  })
+  t.same(purger.take(), [[`article:${draft.id}`]], 'a new headline: only the article')
+
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${draft.id}`,
+    headers: admin,
+    payload: { tags: ['talks'] },
+  })
+  t.same(
+    purger.take(),
+    [[`article:${draft.id}`, 'articles', `topic-articles:${topic.id}`]],
+    'new tags move it in lists',
+  )
+
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: '/v1/authors/oc-media',
+    headers: admin,
+    payload: { bio: 'Regional news.' },
+  })
+  t.same(purger.take(), [[`author:${author.id}`]], 'an author')
+
+  await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/collections/editors-picks',
+    headers: admin,
+    payload: { title: 'Picks', items: [MAIN] },
+  })
+  t.same(purger.take(), [['collection:editors-picks']], 'a collection')
+
+  await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/fact-tables/${TABLE}/figures`,
+    headers: admin,
+    payload: {
+      metric: 'captured',
+      subject: 'armenia',
+      category: 'military',
+      claimant: 'government-of-armenia',
+      asOf: '2022-09-21T00:00:00Z',
+      value: { qualifier: 'at-least', low: 20, text: 'at least 20' },
+    },
+  })
+  t.same(purger.take(), [[`fact-table:${table.id}`]], 'a figure')
+
+  await ctx.app.inject({ method: 'POST', url: '/v1/parties', headers: admin, payload: { name: 'Observers' } })
+  t.same(purger.take(), [['parties']], 'a new party')
+
+  const scheduled = await article(ctx, admin, {
+    headline: 'At nine',
+    authors: ['oc-media'],
+    topics: [TOPIC],
+    publishAt: '2026-01-16T09:00:00.000Z',
+  })
+  t.same(purger.take(), [], 'scheduling purges nothing yet')
+  await ctx.app.inject('/v1/articles')
+  t.same(purger.take(), [], 'nor does a read before its time')
+  ctx.clock.set('2026-01-16T09:00:00.000Z')
+  await ctx.app.inject('/v1/articles')
+  t.same(
+    purger.take(),
+    [[`article:${scheduled.id}`, 'articles', `topic-articles:${topic.id}`]],
+    'its time has come',
+  )
+
+  await ctx.app.inject({ method: 'DELETE', url: `/v1/articles/${draft.id}`, headers: admin })
+  t.same(purger.take(), [[`article:${draft.id}`, 'articles', `topic-articles:${topic.id}`]], 'deleting')
+})
+
+t.test('the response cache: hits cost no query, unpublishing and scheduled times are exact', async (t) => {
+  const ctx = await build(t, { demo: true })
+  const admin = await ctx.auth('content:write')
+  const cache = ctx.app.responseCache
+  if (cache === null) throw new Error('the cache is on by default')
+  const first = await ctx.app.inject('/v1/articles')
+  const hitsBefore = cache.stats.hits
+  const second = await ctx.app.inject('/v1/articles')
+  t.equal(cache.stats.hits, hitsBefore + 1, 'served from the cache')
+  t.equal(second.body, first.body)
+
+  const main = first.json().data[0]
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${main.id}/unpublish`, headers: admin })
+  const after = (await ctx.app.inject('/v1/articles')).json()
+  t.notOk(
+    after.data.some((a: { id: string }) => a.id === main.id),
+    'an unpublished article leaves the cached list at once',
+  )
+  t.equal((await ctx.app.inject(`/v1/articles/${main.slug}`)).statusCode, 404, 'and its cached page')
+
+  const scheduled = await article(ctx, admin, {
+    headline: 'Embargoed until nine',
+    authors: ['oc-media'],
+    publishAt: '2026-01-15T21:00:00.000Z',
+  })
+  t.notOk(
+    (await ctx.app.inject('/v1/articles')).json().data.some((a: { id: string }) => a.id === scheduled.id),
+  )
+  t.equal((await ctx.app.inject(`/v1/articles/${scheduled.slug}`)).statusCode, 404)
+  ctx.clock.set('2026-01-15T20:59:59.999Z')
+  t.notOk(
+    (await ctx.app.inject('/v1/articles')).json().data.some((a: { id: string }) => a.id === scheduled.id),
+    'not a moment early',
+  )
+  ctx.clock.set('2026-01-15T21:00:00.000Z')
+  const list = (await ctx.app.inject('/v1/articles')).json()
+  t.equal(list.data[0].id, scheduled.id, 'the cached list gains it at its publishAt')
+  t.equal((await ctx.app.inject(`/v1/articles/${scheduled.slug}`)).statusCode, 200)
+})
+
+t.test('reads with a token are never cached or public', async (t) => {
+  const ctx = await build(t, { demo: true })
+  const editor = await ctx.auth('content:write')
+  await article(ctx, editor, { headline: 'Editors only', authors: ['oc-media'] })
+  for (const url of [
+    '/v1/articles',
+    `/v1/articles/${MAIN}`,
+    '/v1/topics',
+    `/v1/fact-tables/${TABLE}`,
+    '/v1/popular',
+  ]) {
+    await ctx.app.inject(url) // a public copy is cached now
+    const res = await ctx.app.inject({ url, headers: editor })
+    t.equal(res.headers['cache-control'], 'private, no-store', url)
+    t.notOk(res.headers['surrogate-key'], `${url}: no surrogate keys`)
+  }
+  const mine = (await ctx.app.inject({ url: '/v1/articles?status=all', headers: editor })).json()
+  t.ok(mine.data.some((a: { headline: string }) => a.headline === 'Editors only'))
+  const editorList = (await ctx.app.inject({ url: '/v1/articles', headers: editor })).json()
+  t.ok('status' in editorList.data[0], 'editors get their own view, not the cached public one')
+  const publicList = (await ctx.app.inject('/v1/articles')).json()
+  t.notOk('status' in publicList.data[0], 'and the public never gets the editors’ view')
+  t.notOk(JSON.stringify(publicList).includes('Editors only'))
+})
+
+t.test('compressed responses decompress to the same bytes, made once per cached response', async (t) => {
+  const ctx = await build(t, { demo: true })
+  const url = `/v1/articles/${MAIN}`
+  const plain = await ctx.app.inject(url)
+  const br = await ctx.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } })
+  t.equal(br.headers['content-encoding'], 'br')
+  t.equal(brotliDecompressSync(br.rawPayload).toString(), plain.body)
+  t.equal(br.headers.etag, (plain.headers.etag as string).replace(/"$/, '-br"'), 'an ETag per encoding')
+  const gzip = await ctx.app.inject({ url, headers: { 'accept-encoding': 'gzip' } })
+  t.equal(gzip.headers['content-encoding'], 'gzip')
+  t.equal(gunzipSync(gzip.rawPayload).toString(), plain.body)
+  const none = await ctx.app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0, identity' } })
+  t.notOk(none.headers['content-encoding'], 'q=0 refuses an encoding')
+  const revalidate = await ctx.app.inject({
+    url,
+    headers: { 'accept-encoding': 'gzip', 'if-none-match': gzip.headers.etag as string },
+  })
+  t.equal(revalidate.statusCode, 304, 'any encoding’s ETag revalidates')
+  t.ok(plain.body.length > 1024 && gzip.rawPayload.length < plain.body.length / 2, 'and it is worth it')
+  // A small answer is not worth compressing.
+  const small = await ctx.app.inject({ url: '/v1/parties/armenia', headers: { 'accept-encoding': 'br' } })
+  t.notOk(small.headers['content-encoding'])
+})
+
+t.test('a bad PURGER is refused at start-up; an HTTP purger retries', async (t) => {
+  const { loadConfig } = await import('../src/config.js')
+  t.throws(() => loadConfig({ PURGER: 'ftp://cdn' }), /PURGER/)
+  t.same(loadConfig({ PURGER: 'https://cdn.example/purge' }).purger, {
+    kind: 'http',
+    url: 'https://cdn.example/purge',
+  })
+
+  const { createServer } = await import('node:http')
+  const received: string[][] = []
+  let calls = 0
+  const server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (c) => {
+      body += c
+    })
+    request.on('end', () => {
+      calls++
+      if (calls === 1) {
+        response.writeHead(503).end()
+        return
+      }
+      received.push(JSON.parse(body).keys)
+      response.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const { port } = server.address() as { port: number }
+  const { httpPurger } = await import('../src/http/cache.js')
+  const log = { error: () => {}, info: () => {} } as never
+  httpPurger(`http://127.0.0.1:${port}/purge`, log, { backoffMs: 10 }).purge(['article:x', 'articles'])
+  for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  t.same(received, [['article:x', 'articles']], 'delivered after one retry')
+  t.equal(calls, 2)
+})

@@ -414,3 +414,33 @@ t.test('a bad PURGER is refused at start-up; an HTTP purger retries', async (t) 
   t.same(received, [['article:x', 'articles']], 'delivered after one retry')
   t.equal(calls, 2)
 })
+
+t.test('fields= answers only those fields; body= only those formats; unknown names are a 400', async (t) => {
+  const ctx = await build(t, { demo: true })
+  const list = await ctx.app.inject('/v1/articles?fields=id,slug,headline&limit=2')
+  t.equal(list.statusCode, 200)
+  t.same(Object.keys(list.json().data[0]), ['id', 'slug', 'headline'])
+  t.ok(list.json().page.total > 0, 'the page is intact')
+  const detail = await ctx.app.inject(`/v1/articles/${MAIN}?fields=headline,body&body=html`)
+  t.same(Object.keys(detail.json()), ['headline', 'body'])
+  t.same(Object.keys(detail.json().body), ['html'])
+  t.ok(
+    detail.body.length < (await ctx.app.inject(`/v1/articles/${MAIN}`)).body.length / 2,
+    'and it is smaller',
+  )
+  const formats = await ctx.app.inject(`/v1/articles/${MAIN}?body=blocks,text`)
+  t.same(Object.keys(formats.json().body), ['blocks', 'text'])
+  t.ok('headline' in formats.json())
+  for (const url of [
+    `/v1/articles/${MAIN}?fields=headline,secret`,
+    '/v1/articles?fields=body',
+    `/v1/articles/${MAIN}?body=pdf`,
+  ]) {
+    const bad = await ctx.app.inject(url)
+    t.equal(bad.statusCode, 400, url)
+    t.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8')
+  }
+  t.match((await ctx.app.inject('/v1/articles?fields=body')).json().errors, [{ path: 'query/fields' }])
+  const etag = (await ctx.app.inject('/v1/articles?fields=id')).headers.etag
+  t.not(etag, (await ctx.app.inject('/v1/articles')).headers.etag, 'each projection has its own ETag')
+})

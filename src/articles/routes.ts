@@ -5,20 +5,24 @@ import { assertScope, isEditor, requireScope } from '../http/auth.js'
 import type { FeatureOptions } from '../http/context.js'
 import { cachePublic, movedTo } from '../http/context.js'
 import { notFound } from '../http/errors.js'
+import { project, requestedFields, serialiseProjected } from '../http/fields.js'
 import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
 import { parseInstant } from '../http/validation.js'
 import { RELATED_FORMULA, relatedTo } from './related.js'
 import {
+  ARTICLE_FIELDS,
   Article,
   ArticleCreate,
   ArticleListQuery,
   ArticleParams,
   ArticlePatch,
+  ArticleQuery,
   ArticleSummary,
   PublishRequest,
   RelatedQuery,
   RelatedResponse,
+  SUMMARY_FIELDS,
 } from './schemas.js'
 import { changedKeys, etagOf, footprintOf, listArticles, lookupArticle, toArticle } from './store.js'
 import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateArticle } from './writes.js'
@@ -91,9 +95,11 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     async (request, reply) => {
       if ((request.query.status ?? 'published') !== 'published') assertScope(request, 'content:write')
       cachePublic(request, reply)
+      const fields = requestedFields(request.query.fields, SUMMARY_FIELDS)
       const page = await listArticles(db, request.query, viewer(request))
       setNextLink(request, reply, page.page.nextCursor)
-      return page
+      serialiseProjected(reply, fields)
+      return fields ? { ...page, data: page.data.map((item) => project(item, fields)) } : page
     },
   )
 
@@ -106,6 +112,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         summary: 'One article with its body',
         description: 'By id or current slug. An old slug answers 301 with the current URL in `Location`.',
         params: ArticleParams,
+        querystring: ArticleQuery,
         response: { 200: { ...ref(Article), ...WithETag }, 301: Moved, ...problems(400, 401, 404) },
       },
     },
@@ -116,7 +123,13 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         throw notFound(`No published article has the id or slug "${request.params.article}".`)
       // Public reads get a content ETag (cache.ts); editors get the write ETag, for If-Match.
       if (cachePublic(request, reply) === undefined) reply.header('etag', etagOf(found.row))
-      return toArticle(db, found.row, viewer(request))
+      const fields = requestedFields(request.query.fields, ARTICLE_FIELDS)
+      const formats = request.query.body?.split(',')
+      const full = await toArticle(db, found.row, viewer(request))
+      if (fields === undefined && formats === undefined) return full
+      serialiseProjected(reply, fields ?? ARTICLE_FIELDS)
+      const body = formats ? project(full.body, formats) : full.body
+      return project({ ...full, body }, fields)
     },
   )
 

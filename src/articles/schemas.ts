@@ -1,5 +1,7 @@
 /** TypeBox schemas of articles: the write shapes editors send and the read shapes clients get. */
+
 import { type Static, type TSchema, Type } from 'typebox'
+import { FieldsQuery } from '../http/fields.js'
 import {
   HttpUrl,
   Id,
@@ -289,10 +291,32 @@ export const ArticleListQuery = Type.Object(
           'Editors only (`content:write`): list drafts or scheduled articles. Default `published`.',
       }),
     ),
+    fields: Type.Optional(FieldsQuery),
     ...PaginationQuery,
   },
   { additionalProperties: false },
 )
+
+export const BODY_FORMATS = ['blocks', 'html', 'text'] as const
+
+export const ArticleQuery = Type.Object(
+  {
+    fields: Type.Optional(FieldsQuery),
+    body: Type.Optional(
+      Type.String({
+        pattern: '^(blocks|html|text)(,(blocks|html|text))*$',
+        description:
+          'Only these body formats, comma-separated (`blocks`, `html`, `text`): a client that renders HTML asks for `html` and gets neither the blocks nor the text. Without it, all three.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ArticleQuery = Static<typeof ArticleQuery>
+
+/** Top-level fields of each, for `fields=`. */
+export const SUMMARY_FIELDS = Object.keys(summaryProperties)
+export const ARTICLE_FIELDS = [...SUMMARY_FIELDS, 'body']
 export type ArticleListQuery = Static<typeof ArticleListQuery>
 
 export const ArticleParams = Type.Object({ article: Ref }, { additionalProperties: false })

@@ -444,3 +444,83 @@ t.test('fields= answers only those fields; body= only those formats; unknown nam
   const etag = (await ctx.app.inject('/v1/articles?fields=id')).headers.etag
   t.not(etag, (await ctx.app.inject('/v1/articles')).headers.etag, 'each projection has its own ETag')
 })
+
+t.test('the number of queries per read does not grow with the page size', async (t) => {
+  const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })
+  const admin = await ctx.auth('admin')
+  const ids: string[] = []
+  for (let i = 0; i < 25; i++) {
+    const a = await article(ctx, admin, {
+      headline: `Filler ${i}`,
+      authors: ['oc-media'],
+      topics: [TOPIC],
+      tags: ['talks', `tag-${i}`],
+      publish: true,
+    })
+    ids.push(a.id)
+  }
+  await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/collections/small',
+    headers: admin,
+    payload: { title: 'S', items: ids.slice(0, 1) },
+  })
+  await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/collections/large',
+    headers: admin,
+    payload: { title: 'L', items: ids },
+  })
+  const counts: Record<string, number[]> = {}
+  const count = async (name: string, url: string) => {
+    const { response, queries } = await ctx.queriesOf(url)
+    if (response.statusCode !== 200) throw new Error(`${url}: ${response.body}`)
+    counts[name] = [...(counts[name] ?? []), queries.length]
+  }
+  for (const limit of [1, 5, 20]) {
+    await count('articles', `/v1/articles?limit=${limit}`)
+    await count('articles in a topic', `/v1/articles?topic=${TOPIC}&limit=${limit}`)
+    await count('articles with a tag', `/v1/articles?tag=talks&limit=${limit}`)
+    await count('related', `/v1/articles/${ids[0]}/related?limit=${limit}`)
+    await count('topics', `/v1/topics?limit=${limit}`)
+    await count('authors', `/v1/authors?limit=${limit}`)
+  }
+  await count('collection', '/v1/collections/small')
+  await count('collection', '/v1/collections/large')
+  for (const [name, list] of Object.entries(counts)) {
+    t.equal(new Set(list).size, 1, `${name}: ${list[0]} queries whatever the page size (${list.join(', ')})`)
+  }
+  const detail = await ctx.queriesOf(`/v1/articles/${MAIN}`)
+  t.ok(detail.queries.length <= 7, `article detail: ${detail.queries.length} queries`)
+
+  // With the response cache on, a hit runs no query at all.
+  const cached = await build(t, { demo: true })
+  await cached.app.inject(`/v1/articles/${MAIN}`)
+  t.same((await cached.queriesOf(`/v1/articles/${MAIN}`)).queries, [], 'a cache hit runs no query')
+})
+
+t.test('every list filter and sort is answered from an index', async (t) => {
+  const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })
+  const sqlite = (ctx.database.db as unknown as { $client: import('better-sqlite3').Database }).$client
+  for (const query of [
+    'limit=20',
+    'sort=oldest',
+    `topic=${TOPIC}`,
+    'tag=ceasefire',
+    'author=oc-media',
+    'type=opinion',
+    'from=2022-09-01T00:00:00Z&to=2022-10-01T00:00:00Z',
+  ]) {
+    const { queries } = await ctx.queriesOf(`/v1/articles?${query}`)
+    const list = queries.find((q) => /from "articles"/.test(q) && /order by/.test(q)) as string
+    t.ok(list, `${query}: the list query`)
+    const plan = sqlite
+      .prepare(`explain query plan ${list}`)
+      .all(...Array.from({ length: (list.match(/\?/g) ?? []).length }, () => 'x'))
+      .map((row) => (row as { detail: string }).detail)
+    t.notOk(
+      plan.some((step) => /^SCAN articles$/.test(step)),
+      `${query}: no full scan of articles (${plan.join('; ')})`,
+    )
+  }
+})

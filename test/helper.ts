@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { type App, buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
@@ -18,6 +19,8 @@ export interface TestContext {
   clock: { now: number; set(ms: number | string): void; advance(ms: number): void }
   /** An `Authorization` header for a new token with the given scopes. */
   auth(...scopes: Scope[]): Promise<{ authorization: string }>
+  /** Runs one request and answers the SQL statements it ran. */
+  queriesOf(request: string | InjectOptions): Promise<{ response: LightMyRequestResponse; queries: string[] }>
 }
 
 export async function build(
@@ -30,7 +33,11 @@ export async function build(
     LOG_LEVEL: 'silent',
     ...options.env,
   })
-  const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
+  const queries: string[] = []
+  const database = openDatabase(config.databasePath, {
+    busyTimeoutMs: config.databaseBusyTimeoutMs,
+    onQuery: (sql) => queries.push(sql),
+  })
   const clock = {
     now: Date.parse(options.now ?? '2026-01-15T12:00:00.000Z'),
     set(ms: number | string) {
@@ -56,7 +63,13 @@ export async function build(
     const { token } = await createToken(database.db, `test-${scopes.join('+')}`, scopes)
     return { authorization: `Bearer ${token}` }
   }
-  return { app, database, dir, clock, auth } satisfies TestContext
+  /** The statements one request ran. */
+  const queriesOf = async (request: string | InjectOptions) => {
+    queries.length = 0
+    const response = await app.inject(request as InjectOptions)
+    return { response, queries: [...queries] }
+  }
+  return { app, database, dir, clock, auth, queriesOf } satisfies TestContext
 }
 
 /** Creates an author and a topic through the API and answers their slugs. */

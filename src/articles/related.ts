@@ -6,10 +6,10 @@
  * weight for every 30 days between them, so a piece from the same week beats one from last year. Ties go to the
  * more recent article, then to the id. Only articles the viewer may see, never the article itself.
  */
-import { and, asc, eq, inArray, ne } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
-import { type ArticleRow, isVisible, summarise, type Viewer } from './store.js'
+import { type ArticleRow, isVisible, summarise, summaryColumns, type Viewer } from './store.js'
 
 export const RELATED_FORMULA =
   'score = (2 × sharedTopics + sharedTags) × 0.5^(|Δdays| / 30), Δdays being the time between the two publication dates; ties go to the newer article, then the id.'
@@ -22,41 +22,30 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
   viewer.keys?.add(`article:${row.id}`)
   const visible = viewer.editor ? undefined : isVisible(viewer.now)
   const curated = await db
-    .select({ article: articles })
+    .select({ article: summaryColumns })
     .from(relatedArticles)
     .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
     .where(and(eq(relatedArticles.articleId, row.id), visible))
     .orderBy(asc(relatedArticles.position))
     .limit(limit)
 
+  const ownTopics = db
+    .select({ id: articleTopics.topicId })
+    .from(articleTopics)
+    .where(eq(articleTopics.articleId, row.id))
+  const ownTags = db
+    .select({ tag: articleTags.tag })
+    .from(articleTags)
+    .where(eq(articleTags.articleId, row.id))
   const sharedTopicRows = await db
     .select({ articleId: articleTopics.articleId, slug: topics.slug })
     .from(articleTopics)
     .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-    .where(
-      and(
-        inArray(
-          articleTopics.topicId,
-          db
-            .select({ id: articleTopics.topicId })
-            .from(articleTopics)
-            .where(eq(articleTopics.articleId, row.id)),
-        ),
-        ne(articleTopics.articleId, row.id),
-      ),
-    )
+    .where(and(inArray(articleTopics.topicId, ownTopics), ne(articleTopics.articleId, row.id)))
   const sharedTagRows = await db
     .select({ articleId: articleTags.articleId, tag: articleTags.tag })
     .from(articleTags)
-    .where(
-      and(
-        inArray(
-          articleTags.tag,
-          db.select({ tag: articleTags.tag }).from(articleTags).where(eq(articleTags.articleId, row.id)),
-        ),
-        ne(articleTags.articleId, row.id),
-      ),
-    )
+    .where(and(inArray(articleTags.tag, ownTags), ne(articleTags.articleId, row.id)))
 
   const shared = new Map<string, { topics: string[]; tags: string[] }>()
   const entry = (id: string) => {
@@ -69,14 +58,36 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
   const curatedIds = new Set(curated.map((c) => c.article.id))
   for (const id of curatedIds) shared.delete(id)
 
+  // Candidates are scored on their id and publication time alone; only the winners' rows are loaded.
   const room = limit - curated.length
   const candidates =
     room <= 0 || shared.size === 0
       ? []
       : await db
-          .select()
+          .select({ id: articles.id, publishedAt: articles.publishedAt })
           .from(articles)
-          .where(and(inArray(articles.id, [...shared.keys()]), visible))
+          .where(
+            and(
+              or(
+                inArray(
+                  articles.id,
+                  db
+                    .select({ id: articleTopics.articleId })
+                    .from(articleTopics)
+                    .where(inArray(articleTopics.topicId, ownTopics)),
+                ),
+                inArray(
+                  articles.id,
+                  db
+                    .select({ id: articleTags.articleId })
+                    .from(articleTags)
+                    .where(inArray(articleTags.tag, ownTags)),
+                ),
+              ),
+              ne(articles.id, row.id),
+              visible,
+            ),
+          )
   const anchor = row.publishedAt ?? viewer.now
   const scored = candidates
     .map((candidate) => {
@@ -92,10 +103,23 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
         (a.candidate.id < b.candidate.id ? -1 : 1),
     )
     .slice(0, Math.max(room, 0))
+  const winners =
+    scored.length === 0
+      ? []
+      : await db
+          .select(summaryColumns)
+          .from(articles)
+          .where(
+            inArray(
+              articles.id,
+              scored.map((s) => s.candidate.id),
+            ),
+          )
+  const byId = new Map(winners.map((w) => [w.id, w]))
 
   const summaries = await summarise(
     db,
-    [...curated.map((c) => c.article), ...scored.map((s) => s.candidate)],
+    [...curated.map((c) => c.article), ...scored.flatMap((s) => byId.get(s.candidate.id) ?? [])],
     viewer,
   )
   const curatedTopics = new Set(sharedTopicRows.map((r) => r.slug))

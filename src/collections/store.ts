@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
-import { summarise, type Viewer, visibleTo } from '../articles/store.js'
+import { summarise, summaryColumns, type Viewer, visibleTo } from '../articles/store.js'
 import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs } from '../db/refs.js'
@@ -11,7 +11,7 @@ export async function getCollection(db: Db, slug: string, viewer: Viewer): Promi
   const [collection] = await db.select().from(collections).where(eq(collections.slug, slug)).limit(1)
   if (!collection) return undefined
   const all = await db
-    .select({ article: articles })
+    .select({ article: summaryColumns })
     .from(collectionItems)
     .innerJoin(articles, eq(articles.id, collectionItems.articleId))
     .where(eq(collectionItems.collectionId, collection.id))

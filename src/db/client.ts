@@ -26,6 +26,8 @@ export interface Database {
 export interface OpenOptions {
   /** How long a write waits for another connection's write lock before giving up (SQLITE_BUSY). */
   busyTimeoutMs?: number
+  /** Called with every statement run through Drizzle (tests count queries per request with it). */
+  onQuery?: (sql: string) => void
 }
 
 /**
@@ -49,7 +51,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
-  const db = drizzle(sqlite, { schema })
+  const onQuery = options.onQuery
+  const db = drizzle(sqlite, {
+    schema,
+    ...(onQuery ? { logger: { logQuery: (sql: string) => onQuery(sql) } } : {}),
+  })
   migrate(db, { migrationsFolder })
   let open = true
   return {

@@ -117,6 +117,8 @@ interface Entry {
   gzip?: Buffer
   br?: Buffer
   bytes: number
+  /** The response headers of each encoding, built once. */
+  headers?: Partial<Record<'identity' | 'gzip' | 'br' | 'notModified', Record<string, string>>>
 }
 
 /** Serialised responses by URL, within a byte budget, least recently used out first. */
@@ -315,28 +317,60 @@ export const cachePlugin = fp(
         'cache-tag': keys.join(','),
       })
 
-    const serve = (request: FastifyRequest, reply: FastifyReply, entry: Entry) => {
-      ;(request as unknown as Record<symbol, boolean>)[SERVED] = true
-      if (matches(request.headers['if-none-match'], entry.hash)) {
-        publicHeaders(reply, entry.keys, entry.hash)
-        return reply.code(304).send()
-      }
-      if (entry.link) reply.header('link', entry.link)
-      let encoding =
-        entry.body.length >= COMPRESS_MIN_BYTES ? encodingFor(request.headers['accept-encoding']) : undefined
-      let body = entry.body
-      if (encoding !== undefined) {
-        let compressed = entry[encoding]
-        if (compressed === undefined) {
-          compressed = compress(entry.body, encoding)
-          cache?.addEncoding(request.url, entry, encoding, compressed)
+    const headersOf = (entry: Entry, encoding: 'identity' | 'gzip' | 'br' | 'notModified') => {
+      entry.headers ??= {}
+      let headers = entry.headers[encoding]
+      if (headers === undefined) {
+        headers = {
+          etag: etagFor(
+            entry.hash,
+            encoding === 'identity' || encoding === 'notModified' ? undefined : encoding,
+          ),
+          'cache-control': cacheControl,
+          vary: 'Authorization, Accept-Encoding',
+          'surrogate-key': entry.keys.join(' '),
+          'cache-tag': entry.keys.join(','),
         }
-        body = compressed
+        if (encoding !== 'notModified') {
+          headers['content-type'] = entry.contentType
+          if (entry.link) headers.link = entry.link
+          if (encoding !== 'identity') headers['content-encoding'] = encoding
+        }
+        entry.headers[encoding] = headers
       }
-      if (body === entry.body) encoding = undefined
-      publicHeaders(reply, entry.keys, entry.hash, encoding)
-      if (encoding) reply.header('content-encoding', encoding)
-      return reply.code(200).type(entry.contentType).send(body)
+      return headers
+    }
+
+    /**
+     * A hit is written straight to the socket with headers built once per entry: no serialisation, no hooks after
+     * this one (its request is counted in /metrics all the same).
+     */
+    const serve = (request: FastifyRequest, reply: FastifyReply, entry: Entry) => {
+      const notModified = matches(request.headers['if-none-match'], entry.hash)
+      let encoding: 'identity' | 'gzip' | 'br' = 'identity'
+      let body = entry.body
+      if (!notModified && entry.body.length >= COMPRESS_MIN_BYTES) {
+        const accepted = encodingFor(request.headers['accept-encoding'])
+        if (accepted !== undefined) {
+          let compressed = entry[accepted]
+          if (compressed === undefined) {
+            compressed = compress(entry.body, accepted)
+            cache?.addEncoding(request.url, entry, accepted, compressed)
+          }
+          encoding = accepted
+          body = compressed
+        }
+      }
+      const status = notModified ? 304 : 200
+      const headers: Record<string, string | number | string[] | undefined> = {
+        ...reply.getHeaders(),
+        ...headersOf(entry, notModified ? 'notModified' : encoding),
+      }
+      if (!notModified) headers['content-length'] = body.length
+      reply.hijack()
+      reply.raw.writeHead(status, headers)
+      reply.raw.end(notModified ? undefined : body)
+      app.observeResponse?.(request, reply, status)
     }
 
     // After authentication (a request with a token never reaches the cache).
@@ -425,5 +459,7 @@ export function publicRead(
 declare module 'fastify' {
   interface FastifyInstance {
     responseCache: ResponseCache | null
+    /** Counts a response that skipped the usual hooks (a cache hit); set by the metrics plugin. */
+    observeResponse?: (request: FastifyRequest, reply: FastifyReply, status: number) => void
   }
 }

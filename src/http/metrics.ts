@@ -5,7 +5,7 @@
  * Not public: it needs a token with the `metrics:read` scope (or `admin`), which Prometheus sends as a bearer
  * token (`authorization: { credentials: … }` in its scrape config). Each app has its own registry.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { Type } from 'typebox'
@@ -38,21 +38,28 @@ export const metricsPlugin = fp(
     })
     // One labelled child per (method, route, status), looked up once: the hot path pays a map lookup.
     const children = new Map<string, { count: () => void; observe: (seconds: number) => void }>()
-    app.addHook('onResponse', (request, reply, done) => {
+    const observe = (request: FastifyRequest, status: number, seconds: number) => {
       const route = request.routeOptions.url ?? 'unmatched'
-      const key = `${request.method} ${route} ${reply.statusCode}`
+      const key = `${request.method} ${route} ${status}`
       let child = children.get(key)
       if (child === undefined) {
-        const labels = { method: request.method, route, status: String(reply.statusCode) }
+        const labels = { method: request.method, route, status: String(status) }
         const counter = requests.labels(labels)
         const histogram = latency.labels(labels)
-        child = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) }
+        child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) }
         children.set(key, child)
       }
       child.count()
-      child.observe(reply.elapsedTime / 1000)
+      child.observe(seconds)
+    }
+    app.addHook('onResponse', (request, reply, done) => {
+      observe(request, reply.statusCode, reply.elapsedTime / 1000)
       done()
     })
+    // Cache hits are written straight to the socket (cache.ts), skipping onResponse: counted and timed here.
+    app.decorate('observeResponse', (request: FastifyRequest, reply: FastifyReply, status: number) =>
+      observe(request, status, reply.elapsedTime / 1000),
+    )
 
     new Histogram({
       name: 'newsdesk_views_flush_duration_seconds',

@@ -13,7 +13,7 @@
  * (their middle may be ahead of now).
  */
 import { and, desc, eq, gt, lte, type SQL, sql } from 'drizzle-orm'
-import { isVisible } from '../articles/store.js'
+import { isVisible, summaryColumns } from '../articles/store.js'
 import type { Db } from '../db/client.js'
 import { articles, articleTopics, viewBuckets, viewMarks, viewTotals } from '../db/schema.js'
 import { type Delta, HOUR_MS } from './counter.js'
@@ -262,7 +262,7 @@ const inTopic = (topicId: string | undefined) =>
 export async function mostViewed(db: Db, window: Window, now: number, limit: number, topicId?: string) {
   const views = COLUMNS[window]
   return db
-    .select({ article: articles, views })
+    .select({ article: summaryColumns, views })
     .from(viewTotals)
     .innerJoin(articles, eq(articles.id, viewTotals.articleId))
     .where(and(gt(views, 0), isVisible(now), inTopic(topicId)))
@@ -279,7 +279,7 @@ export async function trending(db: Db, now: number, limit: number, topicId?: str
   const excess = Math.max(0, 2 ** ((current + HOUR_MS / 2 - now) / HALF_LIFE_MS) - 1)
   const score = sql<number>`${viewTotals.trend} * ${2 ** ((ref - now) / HALF_LIFE_MS)} - coalesce(${viewBuckets.views}, 0) * ${excess}`
   const rows = await db
-    .select({ article: articles, score })
+    .select({ article: summaryColumns, score })
     .from(viewTotals)
     .innerJoin(articles, eq(articles.id, viewTotals.articleId))
     .leftJoin(

@@ -13,6 +13,9 @@ interface LoadOptions {
   rate?: number
   /** A different reader on every request: browser user agents and client addresses (TEST-NET ranges) vary. */
   readers?: boolean
+  /** Paths to spread the requests over, in turn (e.g. many articles); absent for the URL's own path. */
+  paths?: string[]
+  headers?: Record<string, string>
 }
 
 const AGENTS = [
@@ -30,10 +33,15 @@ const result = await autocannon({
   method: options.method,
   duration: options.seconds,
   connections: options.connections,
+  ...(options.headers ? { headers: options.headers } : {}),
   ...(options.rate ? { overallRate: options.rate } : {}),
   requests: [
     {
       setupRequest: (request) => {
+        if (options.paths) {
+          n++
+          return { ...request, path: options.paths[n % options.paths.length] as string }
+        }
         if (!options.readers) return request
         n++
         const agent = AGENTS[n % AGENTS.length] as string

@@ -1,0 +1,341 @@
+/**
+ * `npm run bench:reads` (part of `npm run bench`): every read a page makes, warm (response cache on) and cold (cache
+ * off), against a ceiling measured in the same run: a bare Fastify route answering the very same bytes. Loopback
+ * only, bounded, alternating rounds, medians. Prints a table per archive size, writes them all as JSON, and reports
+ * the servers' resident memory at the end.
+ *
+ *   BENCH_SIZES (default "10000,200000"), BENCH_SECONDS (default 3), BENCH_ROUNDS (default 3),
+ *   BENCH_CONNECTIONS (default 50), BENCH_JSON (default ./bench-results.json).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { createArticle, publishArticle } from '../../src/articles/writes.js'
+import { createAuthor } from '../../src/authors/store.js'
+import { openDatabase } from '../../src/db/client.js'
+import { seedDemo } from '../../src/demo/seed.js'
+import { createTopic } from '../../src/topics/store.js'
+
+const run = promisify(execFile)
+const SIZES = (process.env.BENCH_SIZES ?? '10000,200000').split(',').map(Number)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const JSON_FILE = process.env.BENCH_JSON ?? 'bench-results.json'
+/** Articles made through the API's own write path; the rest of the archive copies them with new ids and dates. */
+const BASE = 2_000
+const TOPICS = 20
+const AUTHORS = 50
+
+interface Result {
+  requestsPerSecond: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
+
+const WORDS =
+  'the ministers met in new york for talks on the border ceasefire while shelling continued along the line of contact and observers counted the dead on both sides of the frontier'.split(
+    ' ',
+  )
+const sentence = (seed: number, words: number) =>
+  Array.from({ length: words }, (_, i) => WORDS[(seed * 7 + i * 13) % WORDS.length]).join(' ')
+
+/** 8-12 paragraphs of about 110 words, with some inline markup: about 16 KB per article response. */
+function body(i: number, slugs: string[]) {
+  const blocks: Record<string, unknown>[] = []
+  const paragraphs = 8 + (i % 5)
+  for (let p = 0; p < paragraphs; p++) {
+    blocks.push({
+      type: 'paragraph',
+      html: `${sentence(i + p, 55)} <em>${sentence(p, 3)}</em> ${sentence(i * p, 55)}.`,
+    })
+    if (p === 3 && i % 3 === 0) blocks.push({ type: 'heading', level: 2, text: sentence(i, 6) })
+  }
+  if (i % 4 === 0 && slugs.length > 0) blocks.push({ type: 'related', article: slugs[i % slugs.length] })
+  if (i % 10 === 0) blocks.push({ type: 'factTable', factTable: 'september-2022-clashes-casualties' })
+  return { blocks }
+}
+
+async function prepare(file: string, size: number) {
+  const database = openDatabase(file)
+  const { db } = database
+  const now = Date.now()
+  await seedDemo(db, now)
+  for (let t = 0; t < TOPICS; t++) await createTopic(db, { title: `Story ${t}` }, now)
+  for (let a = 0; a < AUTHORS; a++) await createAuthor(db, { name: `Reporter ${a}` }, now)
+  const slugs: string[] = []
+  const span = 5 * 365 * 86_400_000
+  for (let i = 0; i < Math.min(BASE, size); i++) {
+    const at = now - span + Math.floor((i / BASE) * span)
+    const row = createArticle(
+      db,
+      {
+        headline: `${sentence(i, 8)} ${i}`,
+        standfirst: sentence(i + 1, 25),
+        authors: [`reporter-${i % AUTHORS}`, ...(i % 5 === 0 ? [`reporter-${(i + 7) % AUTHORS}`] : [])],
+        topics: [`story-${i % TOPICS}`, ...(i % 6 === 0 ? [`story-${(i + 3) % TOPICS}`] : [])],
+        tags: [`tag-${i % 40}`, `tag-${(i * 7) % 40}`, 'border'].filter((t, k, all) => all.indexOf(t) === k),
+        heroImage: { url: `https://images.example/${i}.jpg`, alt: sentence(i, 6), width: 1600, height: 900 },
+        body: body(i, slugs) as never,
+      },
+      at,
+    )
+    publishArticle(db, row.id, at, undefined, at)
+    slugs.push(row.slug)
+  }
+  // The rest of the archive: copies of the base articles, each with its own id, slug and time.
+  const sqlite = (db as unknown as { $client: import('better-sqlite3').Database }).$client
+  const copies = size - Math.min(BASE, size)
+  if (copies > 0) {
+    sqlite.exec('create temp table copy_map (n integer primary key, source text, id text, at integer)')
+    const base = sqlite
+      .prepare('select id, published_at from articles where slug like ? order by published_at')
+      .all('%') as {
+      id: string
+      published_at: number
+    }[]
+    const insertMap = sqlite.prepare('insert into copy_map values (?, ?, ?, ?)')
+    sqlite.transaction(() => {
+      for (let n = 0; n < copies; n++) {
+        const source = base[n % base.length] as { id: string; published_at: number }
+        const at = now - span - (n + 1) * Math.floor((10 * 365 * 86_400_000) / copies)
+        const hex = (n + 1).toString(16).padStart(12, '0')
+        insertMap.run(n, source.id, `0190aaaa-bbbb-7ccc-8ddd-${hex}`, at)
+      }
+      const columns = (sqlite.prepare('pragma table_info(articles)').all() as { name: string }[]).map(
+        (c) => c.name,
+      )
+      const pick = columns
+        .map((c) =>
+          c === 'id'
+            ? 'm.id'
+            : c === 'slug'
+              ? "a.slug || '-c' || m.n"
+              : c === 'published_at' || c === 'created_at' || c === 'updated_at'
+                ? 'm.at'
+                : `a.${c}`,
+        )
+        .join(', ')
+      sqlite.exec(
+        `insert into articles (${columns.join(', ')}) select ${pick} from copy_map m join articles a on a.id = m.source`,
+      )
+      for (const table of ['bylines', 'article_topics', 'article_tags']) {
+        const cols = (sqlite.prepare(`pragma table_info(${table})`).all() as { name: string }[]).map(
+          (c) => c.name,
+        )
+        const sel = cols
+          .map((c) => (c === 'article_id' ? 'm.id' : c === 'published_at' ? 'm.at' : `l.${c}`))
+          .join(', ')
+        sqlite.exec(
+          `insert into ${table} (${cols.join(', ')}) select ${sel} from copy_map m join ${table} l on l.article_id = m.source`,
+        )
+      }
+    })()
+  }
+  sqlite.pragma('optimize')
+  const ids = sqlite.prepare('select id, slug from articles order by published_at desc limit 5000').all() as {
+    id: string
+    slug: string
+  }[]
+  database.close()
+  return ids
+}
+
+function start(command: string, args: string[], env: Record<string, string>, ready: RegExp) {
+  return new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const onData = (chunk: Buffer) => {
+      output += chunk
+      const match = ready.exec(output)
+      if (match?.[1]) resolve({ child, url: match[1] })
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${output}`)))
+  })
+}
+
+async function load(options: Record<string, unknown>): Promise<Result> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'test/bench/load.ts', JSON.stringify(options)],
+    {
+      maxBuffer: 10 * 1024 * 1024,
+    },
+  )
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Result
+}
+
+const rssOf = (pid: number | undefined) => {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024
+  } catch {
+    return 0
+  }
+}
+
+const median = (results: Result[]) =>
+  [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
+    Math.floor(results.length / 2)
+  ] as Result
+
+async function benchSize(size: number, dir: string) {
+  const dbFile = join(dir, `bench-${size}.db`)
+  process.stdout.write(`\npreparing ${size.toLocaleString('en')} articles... `)
+  const started = Date.now()
+  const articles = await prepare(dbFile, size)
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  const env = {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: `file:${dbFile}`,
+    DEMO_DATA: 'false',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  }
+  const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)|"address":"(http:\/\/127\.0\.0\.1:\d+)"/
+  const children: ChildProcess[] = []
+  try {
+    const warm = await start(
+      process.execPath,
+      ['dist/server.js'],
+      { ...env, LOG_LEVEL: 'info' },
+      /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
+    )
+    children.push(warm.child)
+    const cold = await start(
+      process.execPath,
+      ['dist/server.js'],
+      { ...env, LOG_LEVEL: 'info', RESPONSE_CACHE_MB: '0' },
+      /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
+    )
+    children.push(cold.child)
+    void listening
+
+    const pool = articles.slice(0, 500)
+    const sample = pool[0] as { id: string; slug: string }
+    const scenarios: { name: string; path: string; paths?: string[]; headers?: Record<string, string> }[] = [
+      {
+        name: 'article detail by id',
+        path: `/v1/articles/${sample.id}`,
+        paths: pool.map((a) => `/v1/articles/${a.id}`),
+      },
+      {
+        name: 'article detail by slug',
+        path: `/v1/articles/${sample.slug}`,
+        paths: pool.map((a) => `/v1/articles/${a.slug}`),
+      },
+      { name: 'list of 20 newest', path: '/v1/articles?limit=20' },
+      { name: 'list of 20 in a topic', path: '/v1/articles?topic=story-3&limit=20' },
+      { name: 'topic detail', path: '/v1/topics/story-3' },
+      {
+        name: 'related',
+        path: `/v1/articles/${sample.slug}/related`,
+        paths: pool.slice(0, 200).map((a) => `/v1/articles/${a.slug}/related`),
+      },
+      { name: 'fact table', path: '/v1/fact-tables/september-2022-clashes-casualties' },
+      { name: 'Most Popular', path: '/v1/popular?window=7d&limit=10' },
+    ]
+    // The ceiling serves each scenario's exact bytes (one representative body where the scenario spreads over many).
+    const bodies: Record<string, string> = {}
+    for (const s of scenarios) {
+      const res = await fetch(`${warm.url}${s.path}`)
+      if (res.status !== 200) throw new Error(`${s.path}: ${res.status} ${await res.text()}`)
+      bodies[s.name] = await res.text()
+    }
+    const etag = (await fetch(`${warm.url}${scenarios[0]?.path}`)).headers.get('etag') as string
+    scenarios.push({
+      name: '304 revalidation',
+      path: scenarios[0]?.path as string,
+      headers: { 'if-none-match': etag },
+    })
+    bodies['304 revalidation'] = ''
+    const bodiesFile = join(dir, 'bodies.json')
+    writeFileSync(bodiesFile, JSON.stringify(scenarios.map((s) => bodies[s.name])))
+    const bare = await start(
+      process.execPath,
+      ['--import', 'tsx', 'test/bench/bare-reads.ts', bodiesFile],
+      {},
+      /(http:\/\/127\.0\.0\.1:\d+)/,
+    )
+    children.push(bare.child)
+
+    const rows: Record<string, unknown>[] = []
+    for (const [i, s] of scenarios.entries()) {
+      const base = {
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        method: 'GET',
+        ...(s.headers ? { headers: s.headers } : {}),
+      }
+      const results = { ceiling: [] as Result[], warm: [] as Result[], cold: [] as Result[] }
+      // Warm the cache for the pooled scenarios before measuring.
+      for (const path of (s.paths ?? [s.path]).slice(0, 500)) await fetch(`${warm.url}${path}`)
+      for (let round = 0; round < ROUNDS; round++) {
+        results.ceiling.push(await load({ ...base, url: `${bare.url}/s/${i}` }))
+        results.warm.push(
+          await load({ ...base, url: `${warm.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
+        )
+        results.cold.push(
+          await load({ ...base, url: `${cold.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
+        )
+      }
+      const [ceiling, w, c] = [median(results.ceiling), median(results.warm), median(results.cold)]
+      const row = {
+        scenario: s.name,
+        bytes: Buffer.byteLength(bodies[s.name] ?? ''),
+        ceiling: ceiling.requestsPerSecond,
+        warm: w.requestsPerSecond,
+        warmRatio: w.requestsPerSecond / ceiling.requestsPerSecond,
+        warmP50: w.p50,
+        warmP99: w.p99,
+        cold: c.requestsPerSecond,
+        coldRatio: c.requestsPerSecond / ceiling.requestsPerSecond,
+        coldP50: c.p50,
+        coldP99: c.p99,
+        failed: s.headers ? 0 : w.non2xx + w.errors + c.non2xx + c.errors,
+      }
+      rows.push(row)
+      console.log(
+        `${s.name.padEnd(24)} ${String(row.bytes).padStart(6)} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} ` +
+          `${w.requestsPerSecond.toFixed(0).padStart(7)} ${(row.warmRatio * 100).toFixed(0).padStart(4)}% ${String(w.p50).padStart(4)} ${String(w.p99).padStart(4)} ` +
+          `${c.requestsPerSecond.toFixed(0).padStart(7)} ${(row.coldRatio * 100).toFixed(0).padStart(4)}% ${String(c.p50).padStart(4)} ${String(c.p99).padStart(4)} ${String(row.failed).padStart(6)}`,
+      )
+    }
+    const memory = { warm: rssOf(warm.child.pid), cold: rssOf(cold.child.pid) }
+    console.log(
+      `resident memory: warm server ${(memory.warm / 1_048_576).toFixed(0)} MB, cold server ${(memory.cold / 1_048_576).toFixed(0)} MB`,
+    )
+    return { size, rows, memory }
+  } finally {
+    for (const child of children) child.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'newsdesk-bench-reads-'))
+try {
+  console.log(
+    `each run: ${SECONDS} s, ${CONNECTIONS} connections, loopback, median of ${ROUNDS} rounds (ceiling, warm, cold alternating)`,
+  )
+  const all = []
+  for (const size of SIZES) {
+    console.log(
+      `\n${'scenario'.padEnd(24)} ${'bytes'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'failed'.padStart(6)}`,
+    )
+    all.push(await benchSize(size, dir))
+  }
+  writeFileSync(
+    JSON_FILE,
+    `${JSON.stringify({ seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, sizes: all }, null, 2)}\n`,
+  )
+  console.log(`\nwritten to ${JSON_FILE}`)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -7,7 +7,7 @@ import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, LogController } from 'fastify'
 import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleSummary } from './articles/schemas.js'
 import { authorRoutes } from './authors/routes.js'
@@ -99,6 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   const clock = deps.clock ?? Date.now
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
+    // Two access lines per request cost more than a cached read itself; the CDN or load balancer keeps access logs.
+    logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimit,
     requestIdHeader: false, // read (and checked) by genReqId
     genReqId: requestIds(),

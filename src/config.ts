@@ -10,6 +10,8 @@ export interface Config {
   databasePath: string
   demoData: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** An access line for every request ("incoming request", "request completed"). */
+  logRequests: boolean
   /** Absolute base of the public website, used for canonical links. */
   siteUrl: string
   /** Largest accepted request body, in bytes. */
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = {}): Config {
       (raw) => LOG_LEVELS.find((level) => level === raw),
       LOG_LEVELS.join(', '),
     ),
+    logRequests: read('LOG_REQUESTS', false, boolean, 'true or false'),
     siteUrl: read('SITE_URL', 'http://localhost:3000', url, 'an http(s) URL'),
     bodyLimit: read(
       'BODY_LIMIT',

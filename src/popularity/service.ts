@@ -15,11 +15,13 @@ import {
   ViewCounter,
   type ViewOutcome,
 } from './counter.js'
-import { addToBuckets, rollUp } from './store.js'
-import { mostViewed, trending, type Window } from './totals.js'
+import { addToBuckets, advanceWindow, rollUp } from './store.js'
+import { mostViewed, SPANS, trending, type Window } from './totals.js'
 
 /** Flush early when this many article-hours are waiting, whatever the interval. */
 const MAX_PENDING = 1_000
+/** Article-hours written per transaction; the flush yields to requests between slices. */
+const FLUSH_SLICE = 200
 /** Visible-article lookups are remembered this long (article writes on this instance forget them at once). */
 const REF_TTL_MS = 30_000
 /** Each list is computed once per refresh at the largest page size, whatever `limit` a request asks for. */
@@ -127,8 +129,20 @@ export class Popularity {
     const started = performance.now()
     const now = this.options.clock()
     const deltas = this.counter.take()
+    let written = 0
+    // In slices, yielding between them: a flush never holds the event loop for more than a few milliseconds.
+    const yieldNow = () => new Promise((resolve) => setImmediate(resolve))
     try {
-      const dropped = addToBuckets(this.options.db, deltas, now)
+      for (const [window] of SPANS) {
+        advanceWindow(this.options.db, now, window)
+        await yieldNow()
+      }
+      let dropped = 0
+      do {
+        dropped += addToBuckets(this.options.db, deltas.slice(written, written + FLUSH_SLICE), now)
+        written += FLUSH_SLICE
+        if (written < deltas.length) await yieldNow()
+      } while (written < deltas.length)
       if (dropped > 0) {
         this.flushStats.droppedDeleted += dropped
         this.options.log.warn({ dropped }, 'view counts dropped: their articles were deleted')
@@ -138,10 +152,11 @@ export class Popularity {
         this.lastRollUp = now
       }
     } catch (error) {
-      this.counter.restore(deltas)
+      const kept = deltas.slice(written)
+      this.counter.restore(kept)
       this.flushStats.failures++
       this.options.log.error(
-        { err: error, pending: deltas.length },
+        { err: error, pending: kept.length },
         'view flush failed; counts kept for the next flush',
       )
       return

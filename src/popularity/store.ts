@@ -7,7 +7,7 @@ import { eq, inArray, lt, sql } from 'drizzle-orm'
 import { type Db, writeTransaction } from '../db/client.js'
 import { articles, viewBuckets, viewDays, viewMarks } from '../db/schema.js'
 import { DAY_MS, type Delta, HOUR_MS } from './counter.js'
-import { addToHourlyBuckets, addToTotals, advanceTotals } from './totals.js'
+import { addToHourlyBuckets, addToTotals, advanceTotals, type Marks } from './totals.js'
 
 export const LONGEST_WINDOW_MS = 30 * DAY_MS
 
@@ -18,6 +18,11 @@ const floorHour = (ms: number) => ms - (ms % HOUR_MS)
  * up to `now`; throws (changing nothing) if the database refuses. Deltas for articles deleted since their views
  * were counted are dropped: answers how many views that was.
  */
+/** Brings one window of the running totals up to `now`, in a transaction of its own (a flush does each in turn). */
+export function advanceWindow(db: Db, now: number, window: keyof Marks): void {
+  writeTransaction(db, (tx) => advanceTotals(tx, now, window))
+}
+
 export function addToBuckets(db: Db, deltas: Delta[], now: number): number {
   return writeTransaction(db, (tx) => {
     const marks = advanceTotals(tx, now)

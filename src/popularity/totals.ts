@@ -27,7 +27,7 @@ export const TRENDING_FORMULA = `score = Σ views(hour) × 0.5^((now − middle 
 const HALF_LIFE_MS = TRENDING_HALF_LIFE_HOURS * HOUR_MS
 const COLUMNS = { '1d': viewTotals.day, '7d': viewTotals.week, '30d': viewTotals.month } as const
 /** What each mark tracks, and how many hours back from the current one it reaches. */
-const SPANS: [keyof Marks, number][] = [
+export const SPANS: [keyof Marks, number][] = [
   ['1d', 24],
   ['7d', 7 * 24],
   ['30d', 30 * 24],
@@ -37,7 +37,7 @@ const REF = 'trend-ref'
 /** Below this a trending accumulator is float residue of subtracting what was added. */
 const EPSILON = 1e-6
 
-interface Marks {
+export interface Marks {
   '1d': number
   '7d': number
   '30d': number
@@ -52,7 +52,7 @@ const trendWeight = (hour: number, ref: number) => 2 ** ((hour + HOUR_MS / 2 - r
  * Brings the totals up to `now` (subtracting hours that left their windows) inside a write transaction, and
  * answers the marks to add new counts against. The first call on a database builds the totals from the buckets.
  */
-export function advanceTotals(tx: Db, now: number): Marks {
+export function advanceTotals(tx: Db, now: number, only?: keyof Marks): Marks {
   const hour = floorHour(now)
   const stored = new Map(
     tx
@@ -65,6 +65,7 @@ export function advanceTotals(tx: Db, now: number): Marks {
   const marks = Object.fromEntries(stored) as unknown as Marks
   let moved = false
   for (const [name, hours] of SPANS) {
+    if (only !== undefined && name !== only) continue
     const through = hour - hours * HOUR_MS
     if (through <= marks[name]) continue
     subtract(tx, name, marks[name], through, marks[REF])

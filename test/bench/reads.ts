@@ -148,11 +148,16 @@ async function prepare(file: string, size: number) {
 function start(command: string, args: string[], env: Record<string, string>, ready: RegExp) {
   return new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
+    let output: string | null = ''
+    // Output is kept only until the server is ready: the parent must not grow with the server's logs.
     const onData = (chunk: Buffer) => {
+      if (output === null) return
       output += chunk
       const match = ready.exec(output)
-      if (match?.[1]) resolve({ child, url: match[1] })
+      if (match?.[1]) {
+        output = null
+        resolve({ child, url: match[1] })
+      }
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
@@ -199,7 +204,6 @@ async function benchSize(size: number, dir: string) {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   }
-  const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)|"address":"(http:\/\/127\.0\.0\.1:\d+)"/
   const children: ChildProcess[] = []
   try {
     const warm = await start(
@@ -216,7 +220,6 @@ async function benchSize(size: number, dir: string) {
       /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
     )
     children.push(cold.child)
-    void listening
 
     const pool = articles.slice(0, 500)
     const sample = pool[0] as { id: string; slug: string }

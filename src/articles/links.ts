@@ -2,7 +2,7 @@
  * An article's references: byline, topics and primary topic, tags, curated related articles, and the links inside
  * its blocks. Everything here is synchronous, to run inside the write transactions of writes.ts.
  */
-import { eq, inArray, or } from 'drizzle-orm'
+import { eq, inArray, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { resolveRefs } from '../db/refs.js'
 import {
@@ -172,4 +172,16 @@ export function resolveLinks(
       errors.push({ path: `body/relatedArticles/${self}`, message: 'an article cannot be related to itself' })
   }
   return out
+}
+
+/**
+ * Copies the article's publication time (while it is published) into its byline, topic and tag rows, whose indexes
+ * `(author | topic | tag, published_at)` answer "the newest articles of this topic" and "those nearest in time" by
+ * reading only what is asked for. Runs in every write that can change status, time or links.
+ */
+export function syncListedAt(tx: Tx, articleId: string) {
+  const listedAt = sql`(select case when ${articles.status} = 'published' then ${articles.publishedAt} end from ${articles} where ${articles.id} = ${articleId})`
+  for (const table of [bylines, articleTopics, articleTags]) {
+    tx.update(table).set({ publishedAt: listedAt }).where(eq(table.articleId, articleId)).run()
+  }
 }

@@ -269,14 +269,19 @@ function filters(db: Db, query: ArticleListQuery, viewer: Viewer): SQL[] {
   if (query.language) conditions.push(eq(articles.language, query.language))
   if (query.from) conditions.push(gte(articles.publishedAt, parseInstant(query.from, 'query/from')))
   if (query.to) conditions.push(lt(articles.publishedAt, parseInstant(query.to, 'query/to')))
-  // Membership as `id IN (…)`: SQLite reads the members from the link table's index, so counting the articles
-  // of one topic, tag or author costs that many rows, not a pass over the archive.
+  // Membership as `id IN (…)` over the link tables' `(key, published_at)` indexes: for public lists only the
+  // visible members are read, so counting a topic's articles costs its visible members, not the archive.
+  const listed = <T extends typeof articleTopics | typeof articleTags | typeof bylines>(table: T) =>
+    status === 'published' ? lte(table.publishedAt, viewer.now) : undefined
   if (query.tag) {
     const tag = query.tag
     conditions.push(
       inArray(
         articles.id,
-        db.select({ id: articleTags.articleId }).from(articleTags).where(eq(articleTags.tag, tag)),
+        db
+          .select({ id: articleTags.articleId })
+          .from(articleTags)
+          .where(and(eq(articleTags.tag, tag), listed(articleTags))),
       ),
     )
   }
@@ -292,7 +297,7 @@ function filters(db: Db, query: ArticleListQuery, viewer: Viewer): SQL[] {
         db
           .select({ id: articleTopics.articleId })
           .from(articleTopics)
-          .where(inArray(articleTopics.topicId, topic)),
+          .where(and(inArray(articleTopics.topicId, topic), listed(articleTopics))),
       ),
     )
   }
@@ -305,7 +310,10 @@ function filters(db: Db, query: ArticleListQuery, viewer: Viewer): SQL[] {
     conditions.push(
       inArray(
         articles.id,
-        db.select({ id: bylines.articleId }).from(bylines).where(inArray(bylines.authorId, author)),
+        db
+          .select({ id: bylines.articleId })
+          .from(bylines)
+          .where(and(inArray(bylines.authorId, author), listed(bylines))),
       ),
     )
   }

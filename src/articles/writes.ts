@@ -9,7 +9,7 @@ import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleSlugs, articles, articleTopics } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
-import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks } from './links.js'
+import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput } from './schemas.js'
 import { type ArticleRow, etagOf } from './store.js'
 
@@ -119,6 +119,7 @@ function saveRow(tx: Tx, row: ArticleRow, changes: Partial<ArticleRow>, now: num
     .run()
   if (result.changes !== 1)
     throw preconditionFailed('The article changed while this write ran; fetch it again and retry.')
+  syncListedAt(tx, row.id)
   return next
 }
 

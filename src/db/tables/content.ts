@@ -82,8 +82,14 @@ export const bylines = sqliteTable(
       .notNull()
       .references(() => authors.id, { onDelete: 'restrict' }),
     position: integer('position').notNull(),
+    /** The article's publication time while it is published, else null (see `listedAt`). */
+    publishedAt: integer('published_at'),
   },
-  (t) => [primaryKey({ columns: [t.articleId, t.authorId] }), index('bylines_author_idx').on(t.authorId)],
+  (t) => [
+    primaryKey({ columns: [t.articleId, t.authorId] }),
+    index('bylines_author_idx').on(t.authorId),
+    index('bylines_author_published_idx').on(t.authorId, t.publishedAt, t.articleId),
+  ],
 )
 
 export const articleTopics = sqliteTable(
@@ -96,8 +102,14 @@ export const articleTopics = sqliteTable(
       .notNull()
       .references(() => topics.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
+    /** The article's publication time while it is published, else null (see `listedAt`). */
+    publishedAt: integer('published_at'),
   },
-  (t) => [primaryKey({ columns: [t.articleId, t.topicId] }), index('article_topics_topic_idx').on(t.topicId)],
+  (t) => [
+    primaryKey({ columns: [t.articleId, t.topicId] }),
+    index('article_topics_topic_idx').on(t.topicId),
+    index('article_topics_topic_published_idx').on(t.topicId, t.publishedAt, t.articleId),
+  ],
 )
 
 export const articleTags = sqliteTable(
@@ -108,8 +120,14 @@ export const articleTags = sqliteTable(
       .references(() => articles.id, { onDelete: 'cascade' }),
     tag: text('tag').notNull(),
     position: integer('position').notNull(),
+    /** The article's publication time while it is published, else null (see `listedAt`). */
+    publishedAt: integer('published_at'),
   },
-  (t) => [primaryKey({ columns: [t.articleId, t.tag] }), index('article_tags_tag_idx').on(t.tag)],
+  (t) => [
+    primaryKey({ columns: [t.articleId, t.tag] }),
+    index('article_tags_tag_idx').on(t.tag),
+    index('article_tags_tag_published_idx').on(t.tag, t.publishedAt, t.articleId),
+  ],
 )
 
 /** Editors' curated related articles, in order. */

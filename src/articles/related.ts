@@ -6,7 +6,7 @@
  * weight for every 30 days between them, so a piece from the same week beats one from last year. Ties go to the
  * more recent article, then to the id. Only articles the viewer may see, never the article itself.
  */
-import { and, asc, eq, inArray, ne, or } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
 import { type ArticleRow, isVisible, summarise, summaryColumns, type Viewer } from './store.js'
@@ -29,23 +29,50 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
     .orderBy(asc(relatedArticles.position))
     .limit(limit)
 
-  const ownTopics = db
-    .select({ id: articleTopics.topicId })
-    .from(articleTopics)
-    .where(eq(articleTopics.articleId, row.id))
-  const ownTags = db
-    .select({ tag: articleTags.tag })
-    .from(articleTags)
-    .where(eq(articleTags.articleId, row.id))
-  const sharedTopicRows = await db
-    .select({ articleId: articleTopics.articleId, slug: topics.slug })
-    .from(articleTopics)
-    .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-    .where(and(inArray(articleTopics.topicId, ownTopics), ne(articleTopics.articleId, row.id)))
-  const sharedTagRows = await db
-    .select({ articleId: articleTags.articleId, tag: articleTags.tag })
-    .from(articleTags)
-    .where(and(inArray(articleTags.tag, ownTags), ne(articleTags.articleId, row.id)))
+  const room = limit - curated.length
+  const anchor = row.publishedAt ?? viewer.now
+  const own = await Promise.all([
+    db
+      .select({ id: articleTopics.topicId, slug: topics.slug })
+      .from(articleTopics)
+      .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+      .where(eq(articleTopics.articleId, row.id)),
+    db.select({ tag: articleTags.tag }).from(articleTags).where(eq(articleTags.articleId, row.id)),
+  ])
+  const ownTopicIds = own[0].map((t) => t.id)
+  const ownTags = own[1].map((t) => t.tag)
+
+  // Bounded: for each shared topic and tag, only the NEAREST articles in time on either side of this one (the
+  // `(topic | tag, published_at)` indexes answer that directly), however large the topic or common the tag. An
+  // article further away than the nearest ones in every list it shares loses to them by the decay anyway.
+  const candidates =
+    room <= 0 || ownTopicIds.length + ownTags.length === 0
+      ? []
+      : await nearestMembers(db, ownTopicIds, ownTags, anchor, viewer)
+  const candidateIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
+  const [sharedTopicRows, sharedTagRows] =
+    candidateIds.length === 0
+      ? [[], []]
+      : await Promise.all([
+          db
+            .select({ articleId: articleTopics.articleId, slug: topics.slug })
+            .from(articleTopics)
+            .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+            .where(
+              and(
+                inArray(articleTopics.articleId, candidateIds),
+                inArray(articleTopics.topicId, ownTopicIds),
+              ),
+            )
+            .orderBy(asc(articleTopics.position)),
+          ownTags.length === 0
+            ? []
+            : db
+                .select({ articleId: articleTags.articleId, tag: articleTags.tag })
+                .from(articleTags)
+                .where(and(inArray(articleTags.articleId, candidateIds), inArray(articleTags.tag, ownTags)))
+                .orderBy(asc(articleTags.position)),
+        ])
 
   const shared = new Map<string, { topics: string[]; tags: string[] }>()
   const entry = (id: string) => {
@@ -56,40 +83,11 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
   for (const r of sharedTopicRows) entry(r.articleId).topics.push(r.slug)
   for (const r of sharedTagRows) entry(r.articleId).tags.push(r.tag)
   const curatedIds = new Set(curated.map((c) => c.article.id))
-  for (const id of curatedIds) shared.delete(id)
-
-  // Candidates are scored on their id and publication time alone; only the winners' rows are loaded.
-  const room = limit - curated.length
-  const candidates =
-    room <= 0 || shared.size === 0
-      ? []
-      : await db
-          .select({ id: articles.id, publishedAt: articles.publishedAt })
-          .from(articles)
-          .where(
-            and(
-              or(
-                inArray(
-                  articles.id,
-                  db
-                    .select({ id: articleTopics.articleId })
-                    .from(articleTopics)
-                    .where(inArray(articleTopics.topicId, ownTopics)),
-                ),
-                inArray(
-                  articles.id,
-                  db
-                    .select({ id: articleTags.articleId })
-                    .from(articleTags)
-                    .where(inArray(articleTags.tag, ownTags)),
-                ),
-              ),
-              ne(articles.id, row.id),
-              visible,
-            ),
-          )
-  const anchor = row.publishedAt ?? viewer.now
-  const scored = candidates
+  const publishedAtOf = new Map(candidates.map((c) => [c.id, c.publishedAt]))
+  const scoredCandidates = [...shared.keys()]
+    .filter((id) => !curatedIds.has(id))
+    .map((id) => ({ id, publishedAt: publishedAtOf.get(id) ?? null }))
+  const scored = scoredCandidates
     .map((candidate) => {
       const s = shared.get(candidate.id) ?? { topics: [], tags: [] }
       const days = Math.abs((candidate.publishedAt ?? viewer.now) - anchor) / DAY_MS
@@ -122,12 +120,12 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
     [...curated.map((c) => c.article), ...scored.flatMap((s) => byId.get(s.candidate.id) ?? [])],
     viewer,
   )
-  const curatedTopics = new Set(sharedTopicRows.map((r) => r.slug))
+  const ownTopicSlugs = new Set(own[0].map((t) => t.slug))
   return summaries.map((article, i) => {
     if (i < curated.length) {
       return {
         reason: 'curated' as const,
-        sharedTopics: article.topics.map((t) => t.slug).filter((slug) => curatedTopics.has(slug)),
+        sharedTopics: article.topics.map((t) => t.slug).filter((slug) => ownTopicSlugs.has(slug)),
         sharedTags: [],
         score: null,
         article,
@@ -144,4 +142,34 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
       article,
     }
   })
+}
+
+/** How many neighbours in time each shared topic or tag contributes, on each side. */
+export const NEIGHBOURS = 50
+
+/** The articles nearest in time to `anchor` in each topic and tag: one query, two index range reads per list. */
+async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor: number, viewer: Viewer) {
+  // Editors see scheduled articles too; drafts have no publication time and are never computed candidates.
+  const upTo = viewer.editor ? Number.MAX_SAFE_INTEGER : viewer.now
+  const side = (
+    table: 'article_topics' | 'article_tags',
+    column: 'topic_id' | 'tag',
+    key: string,
+    before: boolean,
+  ) =>
+    before
+      ? sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at <= ${Math.min(anchor, upTo)} order by published_at desc limit ${NEIGHBOURS})`
+      : sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at > ${anchor} and published_at <= ${upTo} order by published_at asc limit ${NEIGHBOURS})`
+  const parts = [
+    ...topicIds.flatMap((id) => [
+      side('article_topics', 'topic_id', id, true),
+      side('article_topics', 'topic_id', id, false),
+    ]),
+    ...tags.flatMap((tag) => [
+      side('article_tags', 'tag', tag, true),
+      side('article_tags', 'tag', tag, false),
+    ]),
+  ]
+  const rows = await db.all<{ id: string; published_at: number }>(sql.join(parts, sql` union all `))
+  return rows.map((r) => ({ id: r.id, publishedAt: r.published_at }))
 }

@@ -473,6 +473,7 @@ t.test('the number of queries per read does not grow with the page size', async 
   })
   const counts: Record<string, number[]> = {}
   const count = async (name: string, url: string) => {
+    await ctx.app.inject(url) // a filter's public total is counted once, then kept until a publication
     const { response, queries } = await ctx.queriesOf(url)
     if (response.statusCode !== 200) throw new Error(`${url}: ${response.body}`)
     counts[name] = [...(counts[name] ?? []), queries.length]
@@ -487,6 +488,11 @@ t.test('the number of queries per read does not grow with the page size', async 
   }
   await count('collection', '/v1/collections/small')
   await count('collection', '/v1/collections/large')
+  const first = await ctx.queriesOf('/v1/articles?type=opinion&limit=3')
+  t.equal(first.queries.filter((q) => /count\(/.test(q)).length, 1, 'a new filter is counted once')
+  const again = await ctx.queriesOf('/v1/articles?type=opinion&limit=7')
+  t.equal(again.queries.filter((q) => /count\(/.test(q)).length, 0, 'then its total is kept')
+  t.equal(again.response.json().page.total, first.response.json().page.total)
   for (const [name, list] of Object.entries(counts)) {
     t.equal(new Set(list).size, 1, `${name}: ${list[0]} queries whatever the page size (${list.join(', ')})`)
   }
@@ -523,4 +529,40 @@ t.test('every list filter and sort is answered from an index', async (t) => {
       `${query}: no full scan of articles (${plan.join('; ')})`,
     )
   }
+})
+
+t.test('kept list totals change exactly with publications', async (t) => {
+  const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })
+  const admin = await ctx.auth('content:write')
+  const total = async (query = '') => (await ctx.app.inject(`/v1/articles?limit=1${query}`)).json().page.total
+  const before = await total()
+  const topicBefore = await total(`&topic=${TOPIC}`)
+  const draft = await article(ctx, admin, {
+    headline: 'Counted later',
+    authors: ['oc-media'],
+    topics: [TOPIC],
+  })
+  t.equal(await total(), before, 'a draft is not counted')
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${draft.id}/publish`, headers: admin })
+  t.equal(await total(), before + 1, 'published: counted at once')
+  t.equal(await total(`&topic=${TOPIC}`), topicBefore + 1)
+  const scheduled = await article(ctx, admin, {
+    headline: 'At ten',
+    authors: ['oc-media'],
+    publishAt: '2026-01-15T22:00:00.000Z',
+  })
+  t.equal(await total(), before + 1, 'scheduled: not yet')
+  ctx.clock.set('2026-01-15T22:00:00.000Z')
+  t.equal(await total(), before + 2, 'at its time, with the response cache off too')
+  await ctx.app.inject({ method: 'DELETE', url: `/v1/articles/${scheduled.id}`, headers: admin })
+  t.equal(await total(), before + 1, 'deleted')
+  const editorTotal = (
+    await ctx.app.inject({ url: '/v1/articles?status=all&limit=1', headers: admin })
+  ).json().page.total
+  await article(ctx, admin, { headline: 'Another draft', authors: ['oc-media'] })
+  t.equal(
+    (await ctx.app.inject({ url: '/v1/articles?status=all&limit=1', headers: admin })).json().page.total,
+    editorTotal + 1,
+    'editors’ totals are never kept',
+  )
 })

@@ -24,7 +24,15 @@ import {
   RelatedResponse,
   SUMMARY_FIELDS,
 } from './schemas.js'
-import { changedKeys, etagOf, footprintOf, listArticles, lookupArticle, toArticle } from './store.js'
+import {
+  changedKeys,
+  etagOf,
+  footprintOf,
+  ListTotals,
+  listArticles,
+  lookupArticle,
+  toArticle,
+} from './store.js'
 import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateArticle } from './writes.js'
 
 const tags = ['articles']
@@ -55,6 +63,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     siteUrl: config.siteUrl,
     keys: request.cacheTags ?? undefined,
   })
+  const totals = new ListTotals(app.invalidations)
   /** Runs a write to one article and publishes the cache keys it changed. */
   const changing = async <T>(id: string | undefined, write: () => T): Promise<T> => {
     const before = id === undefined ? null : await footprintOf(db, id, clock())
@@ -96,7 +105,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
       if ((request.query.status ?? 'published') !== 'published') assertScope(request, 'content:write')
       cachePublic(request, reply)
       const fields = requestedFields(request.query.fields, SUMMARY_FIELDS)
-      const page = await listArticles(db, request.query, viewer(request))
+      const page = await listArticles(db, request.query, viewer(request), totals)
       setNextLink(request, reply, page.page.nextCursor)
       serialiseProjected(reply, fields)
       return fields ? { ...page, data: page.data.map((item) => project(item, fields)) } : page

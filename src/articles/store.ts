@@ -27,7 +27,7 @@ import {
   type StoredImage,
   topics,
 } from '../db/schema.js'
-import type { CacheTags } from '../http/cache.js'
+import type { CacheTags, InvalidationBus } from '../http/cache.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { parseInstant } from '../http/validation.js'
 import { hasLiveBlocks, type Resolver, renderBody } from './body.js'
@@ -320,10 +320,37 @@ function filters(db: Db, query: ArticleListQuery, viewer: Viewer): SQL[] {
   return conditions
 }
 
+/**
+ * `page.total` of public lists, by filter: counting every match of a filter on every page would cost as much as the
+ * archive is large. Only publications change public counts, and every publication (a write, or a scheduled time
+ * coming) publishes the `articles` key, which clears this.
+ */
+export class ListTotals {
+  private readonly totals = new Map<string, number>()
+
+  constructor(bus: InvalidationBus) {
+    // Filters name topics and authors by slug too: a new slug changes what a filter matches.
+    bus.subscribe((keys) => {
+      if (keys.includes('articles') || keys.includes('topics') || keys.includes('authors'))
+        this.totals.clear()
+    })
+  }
+
+  async get(key: string, count: () => Promise<number>): Promise<number> {
+    const known = this.totals.get(key)
+    if (known !== undefined) return known
+    const total = await count()
+    if (this.totals.size >= 10_000) this.totals.clear()
+    this.totals.set(key, total)
+    return total
+  }
+}
+
 export async function listArticles(
   db: Db,
   query: ArticleListQuery,
   viewer: Viewer,
+  totals?: ListTotals,
 ): Promise<PageResult<ArticleSummary>> {
   const limit = query.limit ?? 20
   const oldest = query.sort === 'oldest'
@@ -341,22 +368,29 @@ export async function listArticles(
       : or(lt(sortKey, cursor.key), and(eq(sortKey, cursor.key), lt(articles.id, cursor.id)))
     : undefined
   const order = oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]
-  const [rows, [totalRow]] = await Promise.all([
+  const countAll = async () =>
+    (
+      await db
+        .select({ total: count() })
+        .from(articles)
+        .where(and(...conditions))
+    )[0]?.total ?? 0
+  // Only public counts are kept: editors' lists change with every draft.
+  const { cursor: _cursor, limit: _limit, sort: _sort, fields: _fields, ...filter } = query
+  const publicCount = (query.status ?? 'published') === 'published' && totals !== undefined
+  const [rows, total] = await Promise.all([
     db
       .select(summaryColumns)
       .from(articles)
       .where(and(...conditions, after))
       .orderBy(...order)
       .limit(limit + 1),
-    db
-      .select({ total: count() })
-      .from(articles)
-      .where(and(...conditions)),
+    publicCount ? totals.get(JSON.stringify(filter), countAll) : countAll(),
   ])
   const page = pageOf(
     rows,
     limit,
-    totalRow?.total ?? 0,
+    total,
     (last) => ({ key: last.publishedAt ?? last.createdAt, id: last.id }),
     (r) => r,
   )

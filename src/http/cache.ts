@@ -269,6 +269,7 @@ export const cachePlugin = fp(
     const cacheControl = `public, max-age=${policy.maxAgeSeconds}, s-maxage=${policy.sharedMaxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}, stale-if-error=${policy.staleIfErrorSeconds}`
     app.decorateRequest('cacheTags', null)
     app.decorate('responseCache', cache)
+    app.decorate('invalidations', bus)
 
     // Scheduled publications: nothing cached outlives the next one, and when it comes its keys are published.
     let released = clock()
@@ -375,9 +376,10 @@ export const cachePlugin = fp(
 
     // After authentication (a request with a token never reaches the cache).
     app.addHook('onRequest', (request, reply, done) => {
-      if (cache === null || request.method !== 'GET' || request.headers.authorization !== undefined)
-        return done()
+      // Scheduled publications are released before any read, cached or not (counts are cached too).
       const lookup = () => {
+        if (cache === null || request.method !== 'GET' || request.headers.authorization !== undefined)
+          return done()
         const entry = cache.get(request.url)
         if (entry === undefined) return done()
         serve(request, reply, entry)
@@ -459,6 +461,8 @@ export function publicRead(
 declare module 'fastify' {
   interface FastifyInstance {
     responseCache: ResponseCache | null
+    /** The invalidation bus, for features that keep derived data of their own (counts). */
+    invalidations: InvalidationBus
     /** Counts a response that skipped the usual hooks (a cache hit); set by the metrics plugin. */
     observeResponse?: (request: FastifyRequest, reply: FastifyReply, status: number) => void
   }

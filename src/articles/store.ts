@@ -67,6 +67,52 @@ export function statusOf(row: SummaryRow, now: number): 'draft' | 'scheduled' | 
 /** The write ETag: changes on every write to the article. */
 export const etagOf = (row: Pick<ArticleRow, 'id' | 'version'>) => `"${row.id.slice(-12)}.${row.version}"`
 
+/**
+ * The statements of an article page, prepared once per connection: building and preparing SQL on every request
+ * cost more than running it. (Lists, whose id sets vary in length, build theirs.)
+ */
+function prepareStatements(db: Db) {
+  const ref = sql.placeholder('ref')
+  const id = sql.placeholder('id')
+  return {
+    byRef: db
+      .select()
+      .from(articles)
+      .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
+      .limit(1)
+      .prepare(),
+    bylines: db
+      .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
+      .from(bylines)
+      .innerJoin(authors, eq(authors.id, bylines.authorId))
+      .where(eq(bylines.articleId, id))
+      .orderBy(asc(bylines.position))
+      .prepare(),
+    topics: db
+      .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
+      .from(articleTopics)
+      .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+      .where(eq(articleTopics.articleId, id))
+      .orderBy(asc(articleTopics.position))
+      .prepare(),
+    tags: db
+      .select()
+      .from(articleTags)
+      .where(eq(articleTags.articleId, id))
+      .orderBy(asc(articleTags.position))
+      .prepare(),
+  }
+}
+const PREPARED = new WeakMap<Db, ReturnType<typeof prepareStatements>>()
+function statementsOf(db: Db) {
+  let statements = PREPARED.get(db)
+  if (statements === undefined) {
+    statements = prepareStatements(db)
+    PREPARED.set(db, statements)
+  }
+  return statements
+}
+
 export type Lookup =
   | { kind: 'found'; row: ArticleRow }
   | { kind: 'moved'; slug: string }
@@ -77,11 +123,7 @@ export async function lookupArticle(
   ref: string,
   viewer: Pick<Viewer, 'editor' | 'now'>,
 ): Promise<Lookup> {
-  const [row] = await db
-    .select()
-    .from(articles)
-    .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
-    .limit(1)
+  const [row] = statementsOf(db).byRef.all({ ref })
   if (row) return visibleTo(row, viewer) ? { kind: 'found', row } : { kind: 'missing' }
   const [moved] = await db
     .select({ article: articles })
@@ -111,25 +153,33 @@ const image = (stored: StoredImage | null) =>
 export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
   if (rows.length === 0) return []
   const ids = rows.map((row) => row.id)
-  const [bylineRows, topicRows, tagRows] = await Promise.all([
-    db
-      .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
-      .from(bylines)
-      .innerJoin(authors, eq(authors.id, bylines.authorId))
-      .where(inArray(bylines.articleId, ids))
-      .orderBy(asc(bylines.position)),
-    db
-      .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
-      .from(articleTopics)
-      .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-      .where(inArray(articleTopics.articleId, ids))
-      .orderBy(asc(articleTopics.position)),
-    db
-      .select()
-      .from(articleTags)
-      .where(inArray(articleTags.articleId, ids))
-      .orderBy(asc(articleTags.position)),
-  ])
+  const one = rows.length === 1 ? statementsOf(db) : undefined
+  const [bylineRows, topicRows, tagRows] = one
+    ? [one.bylines.all({ id: ids[0] }), one.topics.all({ id: ids[0] }), one.tags.all({ id: ids[0] })]
+    : await Promise.all([
+        db
+          .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
+          .from(bylines)
+          .innerJoin(authors, eq(authors.id, bylines.authorId))
+          .where(inArray(bylines.articleId, ids))
+          .orderBy(asc(bylines.position)),
+        db
+          .select({
+            articleId: articleTopics.articleId,
+            id: topics.id,
+            slug: topics.slug,
+            title: topics.title,
+          })
+          .from(articleTopics)
+          .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+          .where(inArray(articleTopics.articleId, ids))
+          .orderBy(asc(articleTopics.position)),
+        db
+          .select()
+          .from(articleTags)
+          .where(inArray(articleTags.articleId, ids))
+          .orderBy(asc(articleTags.position)),
+      ])
   const group = <T extends { articleId: string }>(list: T[]) => {
     const map = new Map<string, Omit<T, 'articleId'>[]>()
     for (const { articleId, ...rest } of list) {

@@ -102,7 +102,7 @@ export class ViewCounter {
     const at = stored === undefined ? undefined : stored + this.salt.day * DAY_MS
     if (at !== undefined && now - at < REPEAT_WINDOW_MS) return 'repeat'
 
-    const address = digest(`${salt}\u0000${networkOf(view.ip)}\u0000${view.articleId}`)
+    const address = quickDigest(`${salt}\u0000${networkOf(view.ip)}\u0000${view.articleId}`)
     const counted = this.perAddress.get(address)
     if (counted !== undefined && counted >= this.limits.perAddressHourly) {
       this.stats.capped++
@@ -208,6 +208,22 @@ export function networkOf(ip: string): string {
     .slice(0, 4)
     .map((g) => g.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`
+}
+
+/**
+ * A 52-bit FNV-1a of the text, for the per-address counters: they are a cap, not an identity, and the daily salt
+ * in the text (never stored) keeps anyone from aiming collisions. Several times cheaper than SHA-256 per beacon.
+ */
+function quickDigest(text: string): number {
+  let low = 0x811c9dc5
+  let high = 0x050c5d1f
+  for (let i = 0; i < text.length; i++) {
+    low ^= text.charCodeAt(i)
+    high ^= low >>> 24
+    low = Math.imul(low, 0x01000193) >>> 0
+    high = Math.imul(high, 0x01000193) >>> 0
+  }
+  return (high & 0xfffff) * 0x100000000 + low
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { type Db, preparedOnce } from '../db/client.js'
 import {
   articleSlugs,
   articles,
@@ -103,15 +103,7 @@ function prepareStatements(db: Db) {
       .prepare(),
   }
 }
-const PREPARED = new WeakMap<Db, ReturnType<typeof prepareStatements>>()
-function statementsOf(db: Db) {
-  let statements = PREPARED.get(db)
-  if (statements === undefined) {
-    statements = prepareStatements(db)
-    PREPARED.set(db, statements)
-  }
-  return statements
-}
+const statementsOf = preparedOnce(prepareStatements)
 
 export type Lookup =
   | { kind: 'found'; row: ArticleRow }

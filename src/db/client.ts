@@ -74,6 +74,22 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   }
 }
 
+/**
+ * Statements prepared once per connection and reused: building and preparing SQL on every call costs more than
+ * running it on the hot paths (an article page, a flush).
+ */
+export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
+  const prepared = new WeakMap<Db, T>()
+  return (db) => {
+    let statements = prepared.get(db)
+    if (statements === undefined) {
+      statements = prepare(db)
+      prepared.set(db, statements)
+    }
+    return statements
+  }
+}
+
 export class BackupError extends Error {}
 
 /**

@@ -14,7 +14,7 @@
  */
 import { and, desc, eq, gt, lte, type SQL, sql } from 'drizzle-orm'
 import { isVisible, summaryColumns } from '../articles/store.js'
-import type { Db } from '../db/client.js'
+import { type Db, preparedOnce } from '../db/client.js'
 import { articles, articleTopics, viewBuckets, viewMarks, viewTotals } from '../db/schema.js'
 import { type Delta, HOUR_MS } from './counter.js'
 
@@ -153,16 +153,7 @@ function prepareStatements(db: Db) {
   }
   return statements
 }
-const PREPARED = new WeakMap<Db, ReturnType<typeof prepareStatements>>()
-
-function statementsOf(db: Db) {
-  let statements = PREPARED.get(db)
-  if (statements === undefined) {
-    statements = prepareStatements(db)
-    PREPARED.set(db, statements)
-  }
-  return statements
-}
+const statementsOf = preparedOnce(prepareStatements)
 
 /** Adds flushed counts to their hourly buckets. */
 export function addToHourlyBuckets(db: Db, deltas: readonly Delta[]): void {

@@ -300,10 +300,14 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
   return { ...(summary as ArticleSummary), body: { blocks, ...rendered } }
 }
 
-function filters(db: Db, query: ArticleListQuery, viewer: Viewer): SQL[] {
+/**
+ * The public list's conditions. With `only = 'link'`, the ones left when a single topic, tag or author drives the
+ * query (see `drivingLink`): its membership and visibility are the driving index's own.
+ */
+function filters(db: Db, query: ArticleListQuery, viewer: Viewer, only?: 'link'): SQL[] {
   const conditions: SQL[] = []
   const status = query.status ?? 'published'
-  if (status === 'published') conditions.push(isVisible(viewer.now) as SQL)
+  if (status === 'published' && only === undefined) conditions.push(isVisible(viewer.now) as SQL)
   if (status === 'draft') conditions.push(eq(articles.status, 'draft'))
   if (status === 'scheduled')
     conditions.push(and(eq(articles.status, 'published'), gt(articles.publishedAt, viewer.now)) as SQL)
@@ -315,6 +319,7 @@ function filters(db: Db, query: ArticleListQuery, viewer: Viewer): SQL[] {
   // visible members are read, so counting a topic's articles costs its visible members, not the archive.
   const listed = <T extends typeof articleTopics | typeof articleTags | typeof bylines>(table: T) =>
     status === 'published' ? lte(table.publishedAt, viewer.now) : undefined
+  if (only === 'link') return conditions
   if (query.tag) {
     const tag = query.tag
     conditions.push(
@@ -388,6 +393,30 @@ export class ListTotals {
   }
 }
 
+/**
+ * A public list filtered by exactly one topic, tag or author is read from that link table's index; null when the
+ * topic or author does not exist (an empty list), undefined when the list has no single such filter.
+ */
+async function drivingLink(db: Db, query: ArticleListQuery) {
+  const given = [query.topic, query.tag, query.author].filter((v) => v !== undefined)
+  if (given.length !== 1) return undefined
+  if (query.tag) return { table: articleTags, column: articleTags.tag, value: query.tag }
+  if (query.topic) {
+    const ref = query.topic
+    const [topic] = await db
+      .select({ id: topics.id })
+      .from(topics)
+      .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
+    return topic ? { table: articleTopics, column: articleTopics.topicId, value: topic.id } : null
+  }
+  const ref = query.author as string
+  const [author] = await db
+    .select({ id: authors.id })
+    .from(authors)
+    .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
+  return author ? { table: bylines, column: bylines.authorId, value: author.id } : null
+}
+
 export async function listArticles(
   db: Db,
   query: ArticleListQuery,
@@ -420,13 +449,37 @@ export async function listArticles(
   // Only public counts are kept: editors' lists change with every draft.
   const { cursor: _cursor, limit: _limit, sort: _sort, fields: _fields, ...filter } = query
   const publicCount = (query.status ?? 'published') === 'published' && totals !== undefined
-  const [rows, total] = await Promise.all([
-    db
+  const driving = (query.status ?? 'published') === 'published' ? await drivingLink(db, query) : undefined
+  const pageRows = async () => {
+    if (driving === undefined)
+      return db
+        .select(summaryColumns)
+        .from(articles)
+        .where(and(...conditions, after))
+        .orderBy(...order)
+        .limit(limit + 1)
+    if (driving === null) return []
+    // One topic, tag or author: walk its `(key, published_at, article_id)` index in order and stop at the page's
+    // end, however many members it has. The other filters apply to the joined articles.
+    const { table, column, value } = driving
+    const key = table.publishedAt
+    const id = table.articleId
+    const at = Number(cursor?.key)
+    const linkAfter = cursor
+      ? oldest
+        ? or(gt(key, at), and(eq(key, at), gt(id, cursor.id)))
+        : or(lt(key, at), and(eq(key, at), lt(id, cursor.id)))
+      : undefined
+    return db
       .select(summaryColumns)
-      .from(articles)
-      .where(and(...conditions, after))
-      .orderBy(...order)
-      .limit(limit + 1),
+      .from(table)
+      .innerJoin(articles, eq(articles.id, id))
+      .where(and(eq(column, value), lte(key, viewer.now), ...filters(db, query, viewer, 'link'), linkAfter))
+      .orderBy(...(oldest ? [asc(key), asc(id)] : [desc(key), desc(id)]))
+      .limit(limit + 1)
+  }
+  const [rows, total] = await Promise.all([
+    pageRows(),
     publicCount ? totals.get(JSON.stringify(filter), countAll) : countAll(),
   ])
   const page = pageOf(

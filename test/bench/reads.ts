@@ -5,7 +5,8 @@
  * the servers' resident memory at the end.
  *
  *   BENCH_SIZES (default "10000,200000"), BENCH_SECONDS (default 3), BENCH_ROUNDS (default 3),
- *   BENCH_CONNECTIONS (default 50), BENCH_JSON (default ./bench-results.json).
+ *   BENCH_CONNECTIONS (default 50), BENCH_JSON (default ./bench-results.json), BENCH_ONLY (scenario names
+ *   containing one of these comma-separated words, e.g. "topic,related").
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -270,7 +271,9 @@ async function benchSize(size: number, dir: string) {
     children.push(bare.child)
 
     const rows: Record<string, unknown>[] = []
+    const only = process.env.BENCH_ONLY?.split(',')
     for (const [i, s] of scenarios.entries()) {
+      if (only && !only.some((word) => s.name.includes(word))) continue
       const base = {
         seconds: SECONDS,
         connections: CONNECTIONS,

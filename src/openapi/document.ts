@@ -32,9 +32,13 @@ export const info = {
 
 **Visibility.** The public sees an article only once it is published and its \`publishedAt\` has passed: drafts and scheduled articles answer 404 everywhere (lists, detail, related, collections, topic counts). Requests with a \`content:write\` token see them too, marked with \`status\`.
 
-**Writes** need \`Authorization: Bearer <token>\`; tokens carry scopes \`content:write\`, \`facts:write\`, \`metrics:read\` or \`admin\` (all). Updates honour \`If-Match\` with the ETag of the last read and answer 412 when stale. Bodies are limited to 1 MiB by default (413) and must be \`application/json\` (415 otherwise).
+**Writes** need \`Authorization: Bearer <token>\`; tokens carry scopes \`content:write\`, \`facts:write\`, \`metrics:read\` or \`admin\` (all). Updates honour \`If-Match\` with the ETag of the last read with that token and answer 412 when stale. Bodies are limited to 1 MiB by default (413) and must be \`application/json\` (415 otherwise).
 
-**Caching.** Public reads send \`Cache-Control: public, max-age=60, stale-while-revalidate=300\` and \`Vary: Authorization\`; editors' reads are \`private, no-store\`.`,
+**Caching.** Public reads (no token) carry a strong \`ETag\` (a hash of the bytes; \`If-None-Match\` answers \`304\`), \`Cache-Control: public, max-age=60, s-maxage=300, stale-while-revalidate=300, stale-if-error=86400\` by default, \`Vary: Authorization, Accept-Encoding\`, and \`Surrogate-Key\` / \`Cache-Tag\` naming the resources in the response (\`article:<id>\`, \`topic:<id>\`, \`articles\`, …), which writes purge exactly. gzip and brotli are served to clients that accept them. Reads with a token are \`private, no-store\`.
+
+**Date-times** in requests must be RFC 3339 and name a real instant: \`23:59:60\` or 30 February are a 400.
+
+**Lean payloads.** \`fields=\` on article lists and detail answers only the named top-level fields; \`body=\` only the named body formats.`,
 }
 
 export const tags = [
@@ -51,7 +55,7 @@ export const tags = [
     name: 'popularity',
     description: 'View beacons, Most Popular over 1, 7 and 30 days, trending, and editors’ statistics.',
   },
-  { name: 'operations', description: 'Liveness and readiness for orchestrators.' },
+  { name: 'operations', description: 'Liveness, readiness and metrics for orchestrators and monitoring.' },
 ]
 
 type OpenApiDocument = { paths?: Record<string, Record<string, Record<string, unknown>>> } & Record<

@@ -163,8 +163,18 @@ function renderBlock(block: BlockInput, resolve: Resolver): Rendered | null {
   }
 }
 
-export function renderBody(blocks: BlockInput[], resolve: Resolver): Rendered {
-  const rendered = blocks.map((block) => renderBlock(block, resolve)).filter((r): r is Rendered => r !== null)
+/**
+ * Renders a body. `prepared` holds the renderings of the blocks that depend on nothing else (see `staticRenders`),
+ * so that only the live ones (related articles, fact tables) are rendered again.
+ */
+export function renderBody(
+  blocks: BlockInput[],
+  resolve: Resolver,
+  prepared?: readonly (Rendered | undefined)[],
+): Rendered {
+  const rendered = blocks
+    .map((block, i) => prepared?.[i] ?? renderBlock(block, resolve))
+    .filter((r): r is Rendered => r !== null)
   return {
     html: rendered.map((r) => r.html).join('\n'),
     text: rendered
@@ -174,9 +184,16 @@ export function renderBody(blocks: BlockInput[], resolve: Resolver): Rendered {
   }
 }
 
+const isLive = (block: BlockInput) => block.type === 'related' || block.type === 'factTable'
+
 /** Blocks whose output depends on other resources, so the stored rendering may be out of date. */
-export const hasLiveBlocks = (blocks: BlockInput[]) =>
-  blocks.some((block) => block.type === 'related' || block.type === 'factTable')
+export const hasLiveBlocks = (blocks: BlockInput[]) => blocks.some(isLive)
+
+const NO_LINKS: Resolver = { article: () => null, factTable: () => null }
+
+/** The renderings of the blocks that depend on nothing else (sanitised once); undefined for live blocks. */
+export const staticRenders = (blocks: BlockInput[]): (Rendered | undefined)[] =>
+  blocks.map((block) => (isLive(block) ? undefined : (renderBlock(block, NO_LINKS) ?? undefined)))
 
 export const countWords = (text: string) => (text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? []).length
 

@@ -30,7 +30,7 @@ import {
 import type { CacheTags, InvalidationBus } from '../http/cache.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { parseInstant } from '../http/validation.js'
-import { hasLiveBlocks, type Resolver, renderBody } from './body.js'
+import { hasLiveBlocks, type Rendered, type Resolver, renderBody, staticRenders } from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
 
 export type ArticleRow = typeof articles.$inferSelect
@@ -265,12 +265,30 @@ async function factTableTitles(
   return new Map(rows.map((r) => [r.slug, r]))
 }
 
+/**
+ * An article with live blocks is rendered again on every read, for what they link to; its other blocks are
+ * sanitised once per version and kept (per connection, 1,000 versions at most). Live blocks add no text, so the
+ * stored text is always current.
+ */
+const renderCache = preparedOnce(() => new Map<string, (Rendered | undefined)[]>())
+function staticRendersOf(db: Db, row: ArticleRow, blocks: BlockInput[]) {
+  const cache = renderCache(db)
+  const key = `${row.id}:${row.version}`
+  let renders = cache.get(key)
+  if (renders === undefined) {
+    renders = staticRenders(blocks)
+    if (cache.size >= 1_000) cache.delete(cache.keys().next().value as string)
+    cache.set(key, renders)
+  }
+  return renders
+}
+
 export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promise<Article> {
   const [summary] = await summarise(db, [row], viewer)
   const stored = row.bodyBlocks as BlockInput[]
   const resolver = await blockResolver(db, stored, viewer)
   const rendered = hasLiveBlocks(stored)
-    ? renderBody(stored, resolver)
+    ? { html: renderBody(stored, resolver, staticRendersOf(db, row, stored)).html, text: row.bodyText }
     : { html: row.bodyHtml, text: row.bodyText }
   const blocks: Block[] = stored.map((block) => {
     if (block.type === 'related') {

@@ -8,18 +8,17 @@
  *   BENCH_CONNECTIONS (default 50), BENCH_JSON (default ./bench-results.json), BENCH_ONLY (scenario names
  *   containing one of these comma-separated words, e.g. "topic,related").
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { createArticle, publishArticle } from '../../src/articles/writes.js'
 import { createAuthor } from '../../src/authors/store.js'
 import { openDatabase } from '../../src/db/client.js'
 import { seedDemo } from '../../src/demo/seed.js'
 import { createTopic } from '../../src/topics/store.js'
+import { load, type Result, start } from './processes.js'
 
-const run = promisify(execFile)
 const SIZES = (process.env.BENCH_SIZES ?? '10000,200000').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -29,14 +28,6 @@ const JSON_FILE = process.env.BENCH_JSON ?? 'bench-results.json'
 const BASE = 2_000
 const TOPICS = 20
 const AUTHORS = 50
-
-interface Result {
-  requestsPerSecond: number
-  p50: number
-  p99: number
-  non2xx: number
-  errors: number
-}
 
 const WORDS =
   'the ministers met in new york for talks on the border ceasefire while shelling continued along the line of contact and observers counted the dead on both sides of the frontier'.split(
@@ -144,37 +135,6 @@ async function prepare(file: string, size: number) {
   }[]
   database.close()
   return ids
-}
-
-function start(command: string, args: string[], env: Record<string, string>, ready: RegExp) {
-  return new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output: string | null = ''
-    // Output is kept only until the server is ready: the parent must not grow with the server's logs.
-    const onData = (chunk: Buffer) => {
-      if (output === null) return
-      output += chunk
-      const match = ready.exec(output)
-      if (match?.[1]) {
-        output = null
-        resolve({ child, url: match[1] })
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${output}`)))
-  })
-}
-
-async function load(options: Record<string, unknown>): Promise<Result> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', 'test/bench/load.ts', JSON.stringify(options)],
-    {
-      maxBuffer: 10 * 1024 * 1024,
-    },
-  )
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Result
 }
 
 const rssOf = (pid: number | undefined) => {

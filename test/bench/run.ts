@@ -8,32 +8,22 @@
  *   BENCH_SECONDS (default 5) per run, BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50),
  *   BENCH_ARTICLES (default 10000).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { createArticle, publishArticle } from '../../src/articles/writes.js'
 import { createAuthor } from '../../src/authors/store.js'
 import { openDatabase } from '../../src/db/client.js'
 import { HOUR_MS } from '../../src/popularity/counter.js'
 import { addToBuckets } from '../../src/popularity/store.js'
 import { createTopic } from '../../src/topics/store.js'
+import { load, type Result, start } from './processes.js'
 
-const run = promisify(execFile)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 10_000)
-
-interface Result {
-  requestsPerSecond: number
-  p50: number
-  p99: number
-  total: number
-  non2xx: number
-  errors: number
-}
 
 async function prepareDatabase(file: string) {
   const database = openDatabase(file)
@@ -77,37 +67,6 @@ async function prepareDatabase(file: string) {
   addToBuckets(database.db, deltas, Date.now())
   database.close()
   return ids
-}
-
-function start(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk
-      const match = ready.exec(output)
-      if (match?.[1]) resolve({ child, url: match[1] })
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${output}`)))
-  })
-}
-
-async function load(options: Record<string, unknown>): Promise<Result> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', 'test/bench/load.ts', JSON.stringify(options)],
-    {
-      maxBuffer: 10 * 1024 * 1024,
-    },
-  )
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Result
 }
 
 const row = (name: string, r: Result) =>

@@ -62,12 +62,13 @@ const partialBeacon = (n: number) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-t.test('6. SIGTERM with a busy keep-alive connection: Connection: close, flush, exit 0', async (t) => {
+/** 40 buffered views, then a beacon half-sent on a keep-alive connection, then SIGTERM. */
+async function sigtermDuringRequest(t: Test, shutdownTimeoutMs: number) {
   const dbFile = join(tempDir(t), 'views.db')
   const server = await startServer({
     DATABASE_URL: `file:${dbFile}`,
     VIEWS_FLUSH_INTERVAL_MS: '3600000',
-    SHUTDOWN_TIMEOUT_MS: '20000',
+    SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
   })
   const baseline = storedViews(dbFile)
   await beacons(server.url, 40)
@@ -75,6 +76,11 @@ t.test('6. SIGTERM with a busy keep-alive connection: Connection: close, flush, 
   raw.socket.write(partialBeacon(1000))
   await sleep(100)
   server.child.kill('SIGTERM')
+  return { server, raw, stored: () => storedViews(dbFile) - baseline }
+}
+
+t.test('6. SIGTERM with a busy keep-alive connection: Connection: close, flush, exit 0', async (t) => {
+  const { server, raw, stored } = await sigtermDuringRequest(t, 20_000)
   await sleep(300)
   raw.socket.write('fghij') // the request in flight at SIGTERM completes now
   await raw.closed
@@ -82,26 +88,15 @@ t.test('6. SIGTERM with a busy keep-alive connection: Connection: close, flush, 
   t.match(raw.received(), /\r\nconnection: close\r\n/i, 'with Connection: close')
   t.equal(await server.exited, 0)
   t.notMatch(server.output(), /did not finish in time/, 'no wait for the timeout')
-  t.equal(storedViews(dbFile) - baseline, 41, 'every buffered view was written')
+  t.equal(stored(), 41, 'every buffered view was written')
 })
 
 t.test('6. a client that never finishes its request cannot stop the flush', async (t) => {
-  const dbFile = join(tempDir(t), 'views.db')
-  const server = await startServer({
-    DATABASE_URL: `file:${dbFile}`,
-    VIEWS_FLUSH_INTERVAL_MS: '3600000',
-    SHUTDOWN_TIMEOUT_MS: '300',
-  })
-  const baseline = storedViews(dbFile)
-  await beacons(server.url, 40)
-  const raw = rawConnection(server.url)
-  raw.socket.write(partialBeacon(1000))
-  await sleep(100)
-  server.child.kill('SIGTERM')
+  const { server, raw, stored } = await sigtermDuringRequest(t, 300)
   t.equal(await server.exited, 0, 'nothing was lost, so the exit code is 0')
   await raw.closed
   t.match(server.output(), /did not finish in time/)
-  t.equal(storedViews(dbFile) - baseline, 40, 'the buffered views were written after the timeout')
+  t.equal(stored(), 40, 'the buffered views were written after the timeout')
 })
 
 t.test('7. two servers on one SQLite file: concurrent writes never answer 500', async (t) => {

@@ -57,7 +57,7 @@ export interface AppDeps {
   bus?: InvalidationBus
   /** Tells the CDN what to purge; chosen by `PURGER` unless given. */
   purger?: Purger
-  /** An open database; when absent one is opened from `config.databasePath` and closed with the app. */
+  /** An open database; when absent one is opened from `config.database` and closed with the app. */
   database?: Database
   clock?: () => number
   logger?: FastifyServerOptions['logger']
@@ -94,8 +94,7 @@ function purgerFor(config: Config, log: FastifyBaseLogger): Purger {
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}) {
-  const database =
-    deps.database ?? openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
+  const database = deps.database ?? (await openDatabase(config.database))
   const clock = deps.clock ?? Date.now
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
@@ -151,7 +150,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   // Buffered view counts are written before the database closes.
   app.addHook('onClose', async () => {
     await popularity.close()
-    if (!deps.database) database.close()
+    if (!deps.database) await database.close()
   })
   app.setValidatorCompiler(validatorCompiler())
   app.setErrorHandler(errorHandler)

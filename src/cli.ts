@@ -6,12 +6,15 @@
  *   tokens create --name NAME --scopes A[,B]  print a new token alone on the last line
  *   tokens list                               list tokens (never the tokens themselves)
  *   tokens revoke ID|NAME                     revoke a token
- *   backup FILE                               consistent online copy of the database, verified
- *   restore FILE                              put a verified backup in place (the server must be stopped)
+ *   backup FILE                               SQLite: consistent online copy of the database, verified
+ *   restore FILE                              SQLite: put a verified backup in place (the server must be stopped)
+ *   copy --to URL                             copy everything into an empty database (e.g. SQLite to PostgreSQL)
  */
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
-import { backupDatabase, openDatabase, restoreDatabase } from './db/client.js'
+import { openDatabase } from './db/client.js'
+import { copyDatabase } from './db/copy.js'
+import { backupDatabase, restoreDatabase } from './db/sqlite.js'
 import { seedDemo } from './demo/seed.js'
 import { createToken, isScope, listTokens, revokeToken, SCOPES, type Scope } from './tokens/store.js'
 
@@ -22,7 +25,8 @@ const USAGE = `usage: npm run cli -- <command>
   tokens list
   tokens revoke ID|NAME
   backup FILE
-  restore FILE`
+  restore FILE
+  copy --to postgres://…|file:PATH`
 
 class UsageError extends Error {}
 
@@ -30,7 +34,12 @@ async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, scopes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
   const [command, sub, arg] = positionals
   if (values.help || command === undefined) {
@@ -40,21 +49,38 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig(process.env)
   if (command === 'backup' || command === 'restore') {
     if (!sub) throw new UsageError(`${command} needs a file name`)
-    if (config.databasePath === ':memory:')
-      throw new UsageError('an in-memory database has nothing to back up')
+    if (config.database.engine !== 'sqlite')
+      throw new UsageError(
+        `${command} is for SQLite; back up PostgreSQL with pg_dump or your provider's snapshots`,
+      )
+    const path = config.database.path
+    if (path === ':memory:') throw new UsageError('an in-memory database has nothing to back up')
     if (command === 'backup') {
-      const { bytes } = await backupDatabase(config.databasePath, sub)
-      console.log(`backed up ${config.databasePath} to ${sub} (${bytes} bytes, integrity ok)`)
+      const { bytes } = await backupDatabase(path, sub)
+      console.log(`backed up ${path} to ${sub} (${bytes} bytes, integrity ok)`)
     } else {
-      await restoreDatabase(sub, config.databasePath)
-      console.log(`restored ${config.databasePath} from ${sub} (integrity ok)`)
+      await restoreDatabase(sub, path)
+      console.log(`restored ${path} from ${sub} (integrity ok)`)
     }
     return
   }
-  const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
+  if (command === 'copy') {
+    if (!values.to) throw new UsageError('copy needs --to URL (postgres://… or file:PATH)')
+    const target = loadConfig({ ...process.env, DATABASE_URL: values.to, DATABASE_REPLICA_URLS: '' }).database
+    const counts = await copyDatabase(config.database, target)
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    console.log(
+      `copied ${total} rows: ${Object.entries(counts)
+        .map(([table, n]) => `${table} ${n}`)
+        .join(', ')}`,
+    )
+    return
+  }
+  const database = await openDatabase(config.database)
+  const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL'
   try {
     if (command === 'migrate') {
-      console.log(`migrated ${config.databasePath}`)
+      console.log(`migrated ${where}`)
     } else if (command === 'seed') {
       console.log(
         (await seedDemo(database.db)) ? 'demo data loaded' : 'demo data already present; nothing changed',
@@ -92,7 +118,7 @@ async function run(argv: string[]): Promise<void> {
       throw new UsageError(`unknown command: ${positionals.join(' ')}`)
     }
   } finally {
-    database.close()
+    await database.close()
   }
 }
 

@@ -3,11 +3,15 @@
  * config or a ConfigError that names every bad variable.
  */
 import { isIP } from 'node:net'
+import type { DatabaseConfig } from './db/client.js'
+
 export interface Config {
   port: number
   host: string
-  /** Path of the SQLite file, or ':memory:'. */
-  databasePath: string
+  /** SQLite (a file, or ':memory:') or PostgreSQL (a primary URL, replica URLs, pool settings). */
+  database: DatabaseConfig
+  /** Shared short-lived state and cross-instance messages; undefined: each instance keeps its own. */
+  redisUrl: string | undefined
   demoData: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** An access line for every request ("incoming request", "request completed"). */
@@ -27,8 +31,6 @@ export interface Config {
    * a hop count (the nearest N proxies), or their addresses and CIDR ranges. Never "every hop".
    */
   trustProxy: false | number | string[]
-  /** How long a write waits for another process's write lock before answering 503. */
-  databaseBusyTimeoutMs: number
   /** Views one client address may add to one article's count per UTC hour, whatever its user agents. */
   viewsPerAddressHourly: number
   /** Most visitor-article pairs (and address-article counters) the view counter remembers at once. */
@@ -92,7 +94,13 @@ export function loadConfig(env: Env = {}): Config {
   const config: Config = {
     port: read('PORT', 3000, integer(0, 65535), 'a port number 0-65535'),
     host: read('HOST', '0.0.0.0', (raw) => raw, 'a host name or address'),
-    databasePath: read('DATABASE_URL', './data/newsdesk.db', parseDatabaseUrl, 'file:PATH or file::memory:'),
+    database: { engine: 'sqlite', path: './data/newsdesk.db', busyTimeoutMs: 5_000 },
+    redisUrl: read(
+      'REDIS_URL',
+      undefined,
+      (raw) => (/^rediss?:\/\/[^\s]+$/.test(raw) ? raw : undefined),
+      'redis://HOST:PORT[/DB] or rediss://…',
+    ),
     demoData: read('DEMO_DATA', DEVELOPMENT_ENVS.has(env.NODE_ENV), boolean, 'true or false'),
     logLevel: read(
       'LOG_LEVEL',
@@ -127,12 +135,6 @@ export function loadConfig(env: Env = {}): Config {
       parseTrustProxy,
       'false, the number of proxies in front (e.g. 1), or their addresses/CIDRs separated by commas; "true" would let any client forge its address',
     ),
-    databaseBusyTimeoutMs: read(
-      'DATABASE_BUSY_TIMEOUT_MS',
-      5_000,
-      integer(0, 600_000),
-      'milliseconds up to 600000',
-    ),
     viewsPerAddressHourly: read(
       'VIEWS_PER_ADDRESS_HOURLY',
       60,
@@ -163,6 +165,60 @@ export function loadConfig(env: Env = {}): Config {
       'none, log, or the http(s) URL that takes {"keys": [...]}',
     ),
   }
+  const databaseUrl = env.DATABASE_URL || 'file:./data/newsdesk.db'
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    const postgresUrl = (raw: string) =>
+      /^postgres(ql)?:\/\/[^\s]+$/i.test(raw) && URL.canParse(raw) ? raw : undefined
+    const replicas = read(
+      'DATABASE_REPLICA_URLS',
+      [] as string[],
+      (raw) => {
+        const urls = raw
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean)
+        return urls.every((u) => postgresUrl(u) !== undefined) ? urls : undefined
+      },
+      'comma-separated postgres:// URLs',
+    )
+    config.database = {
+      engine: 'postgres',
+      url:
+        postgresUrl(databaseUrl) ??
+        (problems.push(`DATABASE_URL is not a valid postgres:// URL`), databaseUrl),
+      replicaUrls: replicas,
+      poolSize: read('DATABASE_POOL_SIZE', 10, integer(1, 1000), 'connections per instance, 1-1000'),
+      statementTimeoutMs: read(
+        'DATABASE_STATEMENT_TIMEOUT_MS',
+        10_000,
+        integer(100, 3_600_000),
+        'milliseconds 100-3600000',
+      ),
+      connectTimeoutMs: read(
+        'DATABASE_CONNECT_TIMEOUT_MS',
+        5_000,
+        integer(100, 600_000),
+        'milliseconds 100-600000',
+      ),
+    }
+  } else {
+    if (env.DATABASE_REPLICA_URLS) problems.push('DATABASE_REPLICA_URLS needs a postgres:// DATABASE_URL')
+    config.database = {
+      engine: 'sqlite',
+      path: read(
+        'DATABASE_URL',
+        './data/newsdesk.db',
+        parseDatabaseUrl,
+        'file:PATH, file::memory: or postgres://…',
+      ),
+      busyTimeoutMs: read(
+        'DATABASE_BUSY_TIMEOUT_MS',
+        5_000,
+        integer(0, 600_000),
+        'milliseconds up to 600000',
+      ),
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
@@ -187,7 +243,7 @@ function isAddressOrRange(entry: string): boolean {
 
 /** `file:./data/newsdesk.db`, `file:/abs/path.db`, `file::memory:` or a bare path. */
 function parseDatabaseUrl(raw: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return undefined // postgres:// and friends are not supported yet
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return undefined // other engines' URLs
   const path = raw.startsWith('file:') ? raw.slice('file:'.length) : raw
   return path.length > 0 ? path : undefined
 }

@@ -6,7 +6,7 @@ import { isEmpty, seedDemo } from './demo/seed.js'
 
 async function main() {
   const config = loadConfig(process.env)
-  const database = openDatabase(config.databasePath, { busyTimeoutMs: config.databaseBusyTimeoutMs })
+  const database = await openDatabase(config.database)
   if (config.demoData && (await isEmpty(database.db))) await seedDemo(database.db)
   // Humans at a terminal get readable lines; everything else (containers, log shippers) gets JSON.
   const logger = process.stdout.isTTY
@@ -43,7 +43,7 @@ async function main() {
     clearTimeout(timer)
     try {
       clean = (await app.flushViews()) && clean
-      database.close()
+      await database.close()
     } catch (error) {
       app.log.error({ err: error }, 'closing the database failed')
       clean = false

@@ -5,7 +5,8 @@ t.test('defaults', async (t) => {
   t.match(loadConfig({}), {
     port: 3000,
     host: '0.0.0.0',
-    databasePath: './data/newsdesk.db',
+    database: { engine: 'sqlite', path: './data/newsdesk.db', busyTimeoutMs: 5000 },
+    redisUrl: undefined,
     demoData: true,
     logLevel: 'info',
     siteUrl: 'http://localhost:3000',
@@ -25,13 +26,64 @@ t.test('values from the environment', async (t) => {
     {
       port: 8080,
       host: '127.0.0.1',
-      databasePath: '/tmp/x.db',
+      database: { engine: 'sqlite', path: '/tmp/x.db' },
       demoData: false,
       logLevel: 'debug',
       siteUrl: 'https://news.example',
     },
   )
-  t.equal(loadConfig({ DATABASE_URL: 'file::memory:' }).databasePath, ':memory:')
+  t.match(loadConfig({ DATABASE_URL: 'file::memory:' }).database, { engine: 'sqlite', path: ':memory:' })
+})
+
+t.test('PostgreSQL: one switch, with replicas, pool and timeouts', async (t) => {
+  t.same(
+    loadConfig({
+      DATABASE_URL: 'postgres://news@db.internal:5432/newsdesk',
+      DATABASE_REPLICA_URLS: 'postgres://news@replica-1/newsdesk, postgresql://news@replica-2/newsdesk',
+      DATABASE_POOL_SIZE: '20',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+    }).database,
+    {
+      engine: 'postgres',
+      url: 'postgres://news@db.internal:5432/newsdesk',
+      replicaUrls: ['postgres://news@replica-1/newsdesk', 'postgresql://news@replica-2/newsdesk'],
+      poolSize: 20,
+      statementTimeoutMs: 2000,
+      connectTimeoutMs: 1500,
+    },
+  )
+  t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisUrl, 'redis://127.0.0.1:6379/2')
+  t.match(loadConfig({ DATABASE_URL: 'postgres://h/db' }).database, {
+    poolSize: 10,
+    statementTimeoutMs: 10_000,
+    connectTimeoutMs: 5_000,
+    replicaUrls: [],
+  })
+})
+
+t.test('bad PostgreSQL and Redis settings stop start-up, each named', async (t) => {
+  t.throws(
+    () =>
+      loadConfig({
+        DATABASE_URL: 'postgres://h/db',
+        DATABASE_POOL_SIZE: '0',
+        DATABASE_STATEMENT_TIMEOUT_MS: 'soon',
+        DATABASE_CONNECT_TIMEOUT_MS: '-1',
+        DATABASE_REPLICA_URLS: 'mysql://r/db',
+        REDIS_URL: 'localhost:6379',
+      }),
+    {
+      message:
+        /DATABASE_REPLICA_URLS[\s\S]*DATABASE_POOL_SIZE[\s\S]*DATABASE_STATEMENT_TIMEOUT_MS[\s\S]*DATABASE_CONNECT_TIMEOUT_MS/,
+    },
+  )
+  t.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), { message: /REDIS_URL/ })
+  t.throws(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://r/db' }), {
+    message: /DATABASE_REPLICA_URLS needs a postgres:\/\/ DATABASE_URL/,
+  })
+  t.throws(() => loadConfig({ DATABASE_URL: 'mysql://h/db' }), { message: /DATABASE_URL/ })
 })
 
 t.test('bad values are named, all at once', async (t) => {
@@ -40,7 +92,7 @@ t.test('bad values are named, all at once', async (t) => {
       PORT: '70000',
       DEMO_DATA: 'maybe',
       LOG_LEVEL: 'loud',
-      DATABASE_URL: 'postgres://db/news',
+      DATABASE_URL: 'mysql://db/news',
       SITE_URL: 'ftp://x',
     })
     t.fail('should throw')

@@ -108,9 +108,9 @@ t.test('7. two servers on one SQLite file: concurrent writes never answer 500', 
     a.child.kill('SIGKILL')
     b.child.kill('SIGKILL')
   })
-  const database = openDatabase(dbFile)
+  const database = await openDatabase({ engine: 'sqlite', path: dbFile, busyTimeoutMs: 5000 })
   const { token } = await createToken(database.db, 'writers', ['content:write'])
-  database.close()
+  await database.close()
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const statuses = new Map<number, number>()
   for (let batch = 0; batch < 6; batch++) {
@@ -183,9 +183,9 @@ t.test('backup while a server writes: the copy is sound and holds every acknowle
   const dbFile = join(dir, 'live.db')
   const server = await startServer({ DATABASE_URL: `file:${dbFile}` })
   t.teardown(() => server.child.kill('SIGKILL'))
-  const database = openDatabase(dbFile)
+  const database = await openDatabase({ engine: 'sqlite', path: dbFile, busyTimeoutMs: 5000 })
   const { token } = await createToken(database.db, 'burst', ['content:write'])
-  database.close()
+  await database.close()
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const acknowledged: { id: string; at: number }[] = []
   let writing = true

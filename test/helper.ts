@@ -1,12 +1,18 @@
-/** A fresh app on a fresh SQLite file per test, torn down with the test. */
+/**
+ * A fresh app on a fresh database per test, torn down with the test: a SQLite file, or, when
+ * `TEST_DATABASE_URL` names a PostgreSQL server (`npm run test:pg`), a schema of its own on it.
+ */
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { type App, buildApp } from '../src/app.js'
+import type { Config } from '../src/config.js'
 import { loadConfig } from '../src/config.js'
 import { type Database, openDatabase } from '../src/db/client.js'
+import { dropSchema } from '../src/db/postgres.js'
 import { seedDemo } from '../src/demo/seed.js'
 import type { Purger } from '../src/http/cache.js'
 import { createToken, type Scope } from '../src/tokens/store.js'
@@ -21,6 +27,7 @@ export interface TestContext {
   auth(...scopes: Scope[]): Promise<{ authorization: string }>
   /** Runs one request and answers the SQL statements it ran. */
   queriesOf(request: string | InjectOptions): Promise<{ response: LightMyRequestResponse; queries: string[] }>
+  config: Config
 }
 
 export async function build(
@@ -29,15 +36,14 @@ export async function build(
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'newsdesk-test-'))
   const config = loadConfig({
-    DATABASE_URL: `file:${join(dir, 'test.db')}`,
+    DATABASE_URL: TEST_DATABASE_URL ?? `file:${join(dir, 'test.db')}`,
     LOG_LEVEL: 'silent',
+    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...options.env,
   })
+  if (config.database.engine === 'postgres') config.database.schema = testSchema()
   const queries: string[] = []
-  const database = openDatabase(config.databasePath, {
-    busyTimeoutMs: config.databaseBusyTimeoutMs,
-    onQuery: (sql) => queries.push(sql),
-  })
+  const database = await openDatabase(config.database, { onQuery: (sql) => queries.push(sql) })
   const clock = {
     now: Date.parse(options.now ?? '2026-01-15T12:00:00.000Z'),
     set(ms: number | string) {
@@ -56,7 +62,9 @@ export async function build(
   })
   t.teardown(async () => {
     await app.close()
-    database.close()
+    await database.close()
+    if (config.database.engine === 'postgres' && config.database.schema)
+      await dropSchema(config.database.url, config.database.schema)
     rmSync(dir, { recursive: true, force: true })
   })
   const auth = async (...scopes: Scope[]) => {
@@ -69,8 +77,16 @@ export async function build(
     const response = await app.inject(request as InjectOptions)
     return { response, queries: [...queries] }
   }
-  return { app, database, dir, clock, auth, queriesOf } satisfies TestContext
+  return { app, database, dir, clock, auth, queriesOf, config } satisfies TestContext
 }
+
+/** Set by `npm run test:pg`: the PostgreSQL server (and Redis) the suite runs on instead of SQLite files. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined
+export const engine: 'sqlite' | 'postgres' = TEST_DATABASE_URL ? 'postgres' : 'sqlite'
+
+/** A schema name no other test uses, for a test of its own on the shared PostgreSQL server. */
+export const testSchema = () => `t_${process.pid}_${randomBytes(5).toString('hex')}`
 
 /** Creates an author and a topic through the API and answers their slugs. */
 export async function newsroom(ctx: TestContext, headers: { authorization: string }) {

@@ -1,6 +1,6 @@
 /**
  * An article's references: byline, topics and primary topic, tags, curated related articles, and the links inside
- * its blocks. Everything here is synchronous, to run inside the write transactions of writes.ts.
+ * its blocks. Everything here runs inside the write transactions of writes.ts.
  */
 import { eq, inArray, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
@@ -22,21 +22,20 @@ import type { ArticlePatch, BlockInput } from './schemas.js'
 type Tx = Db
 
 /** Blocks as stored: `related` blocks point at ids, so later slug changes cannot break them. */
-export function resolveBlocks(
+export async function resolveBlocks(
   tx: Tx,
   blocks: BlockInput[],
   selfId: string,
   errors: FieldError[],
-): BlockInput[] {
+): Promise<BlockInput[]> {
   errors.push(...checkBlocks(blocks, 'body/body/blocks'))
   const refs = blocks.flatMap((b) => (b.type === 'related' ? [b.article] : []))
   const found = new Map<string, string>()
   if (refs.length > 0) {
-    for (const row of tx
+    for (const row of await tx
       .select({ id: articles.id, slug: articles.slug })
       .from(articles)
-      .where(or(inArray(articles.id, refs), inArray(articles.slug, refs)))
-      .all()) {
+      .where(or(inArray(articles.id, refs), inArray(articles.slug, refs)))) {
       found.set(row.id, row.id)
       found.set(row.slug, row.id)
     }
@@ -45,12 +44,12 @@ export function resolveBlocks(
   const tables = new Set(
     tableSlugs.length === 0
       ? []
-      : tx
-          .select({ slug: factTables.slug })
-          .from(factTables)
-          .where(inArray(factTables.slug, tableSlugs))
-          .all()
-          .map((t) => t.slug),
+      : (
+          await tx
+            .select({ slug: factTables.slug })
+            .from(factTables)
+            .where(inArray(factTables.slug, tableSlugs))
+        ).map((t) => t.slug),
   )
   return blocks.map((block, i) => {
     if (block.type === 'factTable' && !tables.has(block.factTable)) {
@@ -76,19 +75,19 @@ export function resolveBlocks(
 }
 
 /** The body as stored: blocks, rendered html and text (links resolved to current headlines), and counts. */
-export function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: string | null) {
+export async function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: string | null) {
   const linked = new Map(
-    tx
-      .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
-      .from(articles)
-      .where(
-        inArray(
-          articles.id,
-          blocks.flatMap((b) => (b.type === 'related' ? [b.article] : [])),
-        ),
-      )
-      .all()
-      .map((a) => [a.id, a]),
+    (
+      await tx
+        .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
+        .from(articles)
+        .where(
+          inArray(
+            articles.id,
+            blocks.flatMap((b) => (b.type === 'related' ? [b.article] : [])),
+          ),
+        )
+    ).map((a) => [a.id, a]),
   )
   const rendered = renderBody(blocks, {
     article: (id) => {
@@ -109,7 +108,7 @@ export function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: strin
 }
 
 /** Replaces each ordered list that is given (byline, topics, tags, curated related), one insert per list. */
-export function replaceLinks(
+export async function replaceLinks(
   tx: Tx,
   articleId: string,
   links: { authorIds?: string[]; topicIds?: string[]; tags?: string[]; relatedIds?: string[] },
@@ -124,11 +123,8 @@ export function replaceLinks(
   ] as const
   for (const [table, rows] of lists) {
     if (rows === undefined) continue
-    tx.delete(table).where(eq(table.articleId, articleId)).run()
-    if (rows.length > 0)
-      tx.insert(table)
-        .values(rows as never)
-        .run()
+    await tx.delete(table).where(eq(table.articleId, articleId))
+    if (rows.length > 0) await tx.insert(table).values(rows as never)
   }
 }
 
@@ -140,7 +136,7 @@ export interface ResolvedLinks {
 }
 
 /** Resolves the references of a create or patch body; `currentTopicIds` is used when topics are not sent. */
-export function resolveLinks(
+export async function resolveLinks(
   tx: Tx,
   input: ArticlePatch,
   selfId: string,
@@ -148,18 +144,19 @@ export function resolveLinks(
   errors: FieldError[],
 ) {
   const out: ResolvedLinks = {}
-  if (input.authors) out.authorIds = resolveRefs(tx, authors, input.authors, 'body/authors', 'author', errors)
-  if (input.topics) out.topicIds = resolveRefs(tx, topics, input.topics, 'body/topics', 'topic', errors)
+  if (input.authors)
+    out.authorIds = await resolveRefs(tx, authors, input.authors, 'body/authors', 'author', errors)
+  if (input.topics) out.topicIds = await resolveRefs(tx, topics, input.topics, 'body/topics', 'topic', errors)
   const topicIds = out.topicIds ?? currentTopicIds
   if (input.primaryTopic !== undefined && input.primaryTopic !== null) {
-    const [id] = resolveRefs(tx, topics, [input.primaryTopic], 'body/primaryTopic', 'topic', [])
+    const [id] = await resolveRefs(tx, topics, [input.primaryTopic], 'body/primaryTopic', 'topic', [])
     if (id === undefined || !topicIds.includes(id)) {
       errors.push({ path: 'body/primaryTopic', message: 'must be one of the article’s topics' })
     } else out.primaryTopicId = id
   } else if (input.primaryTopic === null) out.primaryTopicId = null
   else if (out.topicIds) out.primaryTopicId = out.topicIds[0] ?? null
   if (input.relatedArticles) {
-    out.relatedIds = resolveRefs(
+    out.relatedIds = await resolveRefs(
       tx,
       articles,
       input.relatedArticles,
@@ -179,9 +176,9 @@ export function resolveLinks(
  * `(author | topic | tag, published_at)` answer "the newest articles of this topic" and "those nearest in time" by
  * reading only what is asked for. Runs in every write that can change status, time or links.
  */
-export function syncListedAt(tx: Tx, articleId: string) {
+export async function syncListedAt(tx: Tx, articleId: string) {
   const listedAt = sql`(select case when ${articles.status} = 'published' then ${articles.publishedAt} end from ${articles} where ${articles.id} = ${articleId})`
   for (const table of [bylines, articleTopics, articleTags]) {
-    tx.update(table).set({ publishedAt: listedAt }).where(eq(table.articleId, articleId)).run()
+    await tx.update(table).set({ publishedAt: listedAt }).where(eq(table.articleId, articleId))
   }
 }

@@ -7,7 +7,7 @@
  * more recent article, then to the id. Only articles the viewer may see, never the article itself.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { type Db, rawRows } from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
 import { type ArticleRow, isVisible, summarise, summaryColumns, type Viewer } from './store.js'
 
@@ -158,8 +158,8 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     before: boolean,
   ) =>
     before
-      ? sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at <= ${Math.min(anchor, upTo)} order by published_at desc limit ${NEIGHBOURS})`
-      : sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at > ${anchor} and published_at <= ${upTo} order by published_at asc limit ${NEIGHBOURS})`
+      ? sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at <= ${Math.min(anchor, upTo)} order by published_at desc limit ${NEIGHBOURS}) as nearest`
+      : sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at > ${anchor} and published_at <= ${upTo} order by published_at asc limit ${NEIGHBOURS}) as nearest`
   const parts = [
     ...topicIds.flatMap((id) => [
       side('article_topics', 'topic_id', id, true),
@@ -170,6 +170,6 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
       side('article_tags', 'tag', tag, false),
     ]),
   ]
-  const rows = await db.all<{ id: string; published_at: number }>(sql.join(parts, sql` union all `))
+  const rows = await rawRows<{ id: string; published_at: number }>(db, sql.join(parts, sql` union all `))
   return rows.map((r) => ({ id: r.id, publishedAt: r.published_at }))
 }

@@ -65,9 +65,9 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
   })
   const totals = new ListTotals(app.invalidations)
   /** Runs a write to one article and publishes the cache keys it changed. */
-  const changing = async <T>(id: string | undefined, write: () => T): Promise<T> => {
+  const changing = async <T>(id: string | undefined, write: () => Promise<T>): Promise<T> => {
     const before = id === undefined ? null : await footprintOf(db, id, clock())
-    const result = write()
+    const result = await write()
     const written = id ?? (result as { id?: string } | undefined)?.id
     const after = written === undefined ? null : await footprintOf(db, written, clock())
     app.invalidate(changedKeys(written ?? '', before, after))

@@ -120,7 +120,10 @@ export type Block =
   | Static<(typeof common)[keyof typeof common]>
 export const Block = discriminated<Block>([...Object.values(common), RelatedBlock, FactTableBlock], 'Block')
 
-export const ARTICLE_TYPES = ['news', 'opinion', 'analysis', 'podcast', 'live'] as const
+import { ARTICLE_TYPES } from '../db/enums.js'
+
+export { ARTICLE_TYPES }
+
 const ArticleType = StringEnum(ARTICLE_TYPES, { description: 'Kind of piece.' })
 const Language = Type.String({
   pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$',

@@ -15,7 +15,7 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm'
-import { type Db, preparedOnce } from '../db/client.js'
+import { type Db, preparedOnce, readTarget, statement } from '../db/client.js'
 import {
   articleSlugs,
   articles,
@@ -75,32 +75,40 @@ function prepareStatements(db: Db) {
   const ref = sql.placeholder('ref')
   const id = sql.placeholder('id')
   return {
-    byRef: db
-      .select()
-      .from(articles)
-      .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
-      .limit(1)
-      .prepare(),
-    bylines: db
-      .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
-      .from(bylines)
-      .innerJoin(authors, eq(authors.id, bylines.authorId))
-      .where(eq(bylines.articleId, id))
-      .orderBy(asc(bylines.position))
-      .prepare(),
-    topics: db
-      .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
-      .from(articleTopics)
-      .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-      .where(eq(articleTopics.articleId, id))
-      .orderBy(asc(articleTopics.position))
-      .prepare(),
-    tags: db
-      .select()
-      .from(articleTags)
-      .where(eq(articleTags.articleId, id))
-      .orderBy(asc(articleTags.position))
-      .prepare(),
+    byRef: statement(
+      db,
+      db
+        .select()
+        .from(articles)
+        .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
+        .limit(1),
+      'article_by_ref',
+    ),
+    bylines: statement(
+      db,
+      db
+        .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
+        .from(bylines)
+        .innerJoin(authors, eq(authors.id, bylines.authorId))
+        .where(eq(bylines.articleId, id))
+        .orderBy(asc(bylines.position)),
+      'article_bylines',
+    ),
+    topics: statement(
+      db,
+      db
+        .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
+        .from(articleTopics)
+        .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+        .where(eq(articleTopics.articleId, id))
+        .orderBy(asc(articleTopics.position)),
+      'article_topics',
+    ),
+    tags: statement(
+      db,
+      db.select().from(articleTags).where(eq(articleTags.articleId, id)).orderBy(asc(articleTags.position)),
+      'article_tags',
+    ),
   }
 }
 const statementsOf = preparedOnce(prepareStatements)
@@ -115,7 +123,7 @@ export async function lookupArticle(
   ref: string,
   viewer: Pick<Viewer, 'editor' | 'now'>,
 ): Promise<Lookup> {
-  const [row] = statementsOf(db).byRef.all({ ref })
+  const [row] = await statementsOf(readTarget(db)).byRef.all({ ref })
   if (row) return visibleTo(row, viewer) ? { kind: 'found', row } : { kind: 'missing' }
   const [moved] = await db
     .select({ article: articles })
@@ -145,9 +153,13 @@ const image = (stored: StoredImage | null) =>
 export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
   if (rows.length === 0) return []
   const ids = rows.map((row) => row.id)
-  const one = rows.length === 1 ? statementsOf(db) : undefined
+  const one = rows.length === 1 ? statementsOf(readTarget(db)) : undefined
   const [bylineRows, topicRows, tagRows] = one
-    ? [one.bylines.all({ id: ids[0] }), one.topics.all({ id: ids[0] }), one.tags.all({ id: ids[0] })]
+    ? await Promise.all([
+        one.bylines.all({ id: ids[0] }),
+        one.topics.all({ id: ids[0] }),
+        one.tags.all({ id: ids[0] }),
+      ])
     : await Promise.all([
         db
           .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })

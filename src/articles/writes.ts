@@ -1,10 +1,12 @@
 /**
  * Writing articles. Each write validates its references and markup, then changes everything in one
- * transaction, so a failed write changes nothing. better-sqlite3 transactions are synchronous: the checks run
- * inside them, so no other request can interleave between a check and the write it guards.
+ * transaction, so a failed write changes nothing. The checks are for clear errors; what keeps concurrent
+ * writers (other instances on PostgreSQL) honest is the database: the unique slug constraints (a lost race is a
+ * 409, never a 500) and the version check inside the UPDATE (a lost race is a 412).
  */
 import { and, eq, gt, lt, ne, or } from 'drizzle-orm'
-import { type Db, writeTransaction } from '../db/client.js'
+import { type Db, first, writeTransaction } from '../db/client.js'
+import { isUniqueViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleSlugs, articles, articleTopics } from '../db/schema.js'
@@ -15,22 +17,26 @@ import { type ArticleRow, etagOf } from './store.js'
 
 type Tx = Db
 
-function slugTaken(tx: Tx, slug: string, exceptArticleId?: string): boolean {
-  const current = tx
-    .select({ id: articles.id })
-    .from(articles)
-    .where(and(eq(articles.slug, slug), exceptArticleId ? ne(articles.id, exceptArticleId) : undefined))
-    .get()
-  const retired = tx
-    .select({ id: articleSlugs.articleId })
-    .from(articleSlugs)
-    .where(
-      and(
-        eq(articleSlugs.slug, slug),
-        exceptArticleId ? ne(articleSlugs.articleId, exceptArticleId) : undefined,
-      ),
-    )
-    .get()
+async function slugTaken(tx: Tx, slug: string, exceptArticleId?: string): Promise<boolean> {
+  const current = await first(
+    tx
+      .select({ id: articles.id })
+      .from(articles)
+      .where(and(eq(articles.slug, slug), exceptArticleId ? ne(articles.id, exceptArticleId) : undefined))
+      .limit(1),
+  )
+  const retired = await first(
+    tx
+      .select({ id: articleSlugs.articleId })
+      .from(articleSlugs)
+      .where(
+        and(
+          eq(articleSlugs.slug, slug),
+          exceptArticleId ? ne(articleSlugs.articleId, exceptArticleId) : undefined,
+        ),
+      )
+      .limit(1),
+  )
   return current !== undefined || retired !== undefined
 }
 
@@ -38,13 +44,13 @@ function slugTaken(tx: Tx, slug: string, exceptArticleId?: string): boolean {
  * `base`, or `base-N` with N one more than the highest suffix in use (current or retired slugs): one index range
  * read per table however many articles share the base.
  */
-function uniqueSlug(tx: Tx, base: string): string {
+async function uniqueSlug(tx: Tx, base: string): Promise<string> {
   // Every `base-…` sorts between `base-` and `base.` ('.' follows '-' in ASCII).
   const inRange = (column: typeof articles.slug | typeof articleSlugs.slug) =>
     or(eq(column, base), and(gt(column, `${base}-`), lt(column, `${base}.`)))
   const used = [
-    ...tx.select({ slug: articles.slug }).from(articles).where(inRange(articles.slug)).all(),
-    ...tx.select({ slug: articleSlugs.slug }).from(articleSlugs).where(inRange(articleSlugs.slug)).all(),
+    ...(await tx.select({ slug: articles.slug }).from(articles).where(inRange(articles.slug))),
+    ...(await tx.select({ slug: articleSlugs.slug }).from(articleSlugs).where(inRange(articleSlugs.slug))),
   ].map((r) => r.slug)
   if (!used.includes(base)) return base
   const suffix = new RegExp(`^${base}-(\\d{1,9})$`)
@@ -56,44 +62,68 @@ function fail(errors: FieldError[]): never {
   throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
 }
 
-export function createArticle(db: Db, input: ArticleCreate, now = Date.now(), id = uuidv7(now)): ArticleRow {
-  return writeTransaction(db, (tx) => {
-    const errors: FieldError[] = []
-    if (input.slug && slugTaken(tx, input.slug))
-      throw conflict(`The slug "${input.slug}" is already used by an article.`, [
-        { path: 'body/slug', message: 'is already used' },
-      ])
-    const slug = input.slug ?? uniqueSlug(tx, slugify(input.headline))
-    const links = resolveLinks(tx, input, id, [], errors)
-    const blocks = resolveBlocks(tx, input.body.blocks, id, errors)
-    if (errors.length > 0) fail(errors)
-    const standfirst = input.standfirst ?? null
-    const row: ArticleRow = {
-      id,
-      slug,
-      type: input.type ?? 'news',
-      headline: input.headline,
-      standfirst,
-      language: input.language ?? 'en',
-      status: 'draft',
-      publishedAt: null,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      primaryTopicId: links.primaryTopicId ?? null,
-      heroImage: input.heroImage ?? null,
-      contentWarning: input.contentWarning ?? null,
-      contentWarningText: input.contentWarningText ?? null,
-      ...renderForStorage(tx, blocks, standfirst),
-    }
-    tx.insert(articles).values(row).run()
-    replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
-    return row
-  })
+const slugConflict = (slug: string) =>
+  conflict(`The slug "${slug}" is already used by an article.`, [
+    { path: 'body/slug', message: 'is already used' },
+  ])
+
+/** A unique violation on a write that chose `slug`: another writer took it between the check and the write. */
+async function guardSlug<T>(slug: () => string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    const taken = slug()
+    if (taken !== undefined && isUniqueViolation(error)) throw slugConflict(taken)
+    throw error
+  }
 }
 
-function loadForWrite(tx: Tx, id: string, ifMatch: string | undefined): ArticleRow {
-  const row = tx.select().from(articles).where(eq(articles.id, id)).get()
+export async function createArticle(
+  db: Db,
+  input: ArticleCreate,
+  now = Date.now(),
+  id = uuidv7(now),
+): Promise<ArticleRow> {
+  let chosen: string | undefined
+  return guardSlug(
+    () => chosen,
+    () =>
+      writeTransaction(db, async (tx) => {
+        const errors: FieldError[] = []
+        if (input.slug && (await slugTaken(tx, input.slug))) throw slugConflict(input.slug)
+        const slug = input.slug ?? (await uniqueSlug(tx, slugify(input.headline)))
+        chosen = slug
+        const links = await resolveLinks(tx, input, id, [], errors)
+        const blocks = await resolveBlocks(tx, input.body.blocks, id, errors)
+        if (errors.length > 0) fail(errors)
+        const standfirst = input.standfirst ?? null
+        const row: ArticleRow = {
+          id,
+          slug,
+          type: input.type ?? 'news',
+          headline: input.headline,
+          standfirst,
+          language: input.language ?? 'en',
+          status: 'draft',
+          publishedAt: null,
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+          primaryTopicId: links.primaryTopicId ?? null,
+          heroImage: input.heroImage ?? null,
+          contentWarning: input.contentWarning ?? null,
+          contentWarningText: input.contentWarningText ?? null,
+          ...(await renderForStorage(tx, blocks, standfirst)),
+        }
+        await tx.insert(articles).values(row)
+        await replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
+        return row
+      }),
+  )
+}
+
+async function loadForWrite(tx: Tx, id: string, ifMatch: string | undefined): Promise<ArticleRow> {
+  const row = await first(tx.select().from(articles).where(eq(articles.id, id)))
   if (!row) throw notFound('No such article.')
   if (ifMatch !== undefined && !ifMatchAllows(ifMatch, row)) {
     throw preconditionFailed(
@@ -110,75 +140,84 @@ function ifMatchAllows(header: string, row: ArticleRow): boolean {
 }
 
 /** Bumps the version only if nobody else did since `row` was read; the check and the write are one statement. */
-function saveRow(tx: Tx, row: ArticleRow, changes: Partial<ArticleRow>, now: number): ArticleRow {
+async function saveRow(
+  tx: Tx,
+  row: ArticleRow,
+  changes: Partial<ArticleRow>,
+  now: number,
+): Promise<ArticleRow> {
   const next = { ...row, ...changes, version: row.version + 1, updatedAt: now }
-  const result = tx
+  const saved = await tx
     .update(articles)
     .set({ ...changes, version: next.version, updatedAt: now })
     .where(and(eq(articles.id, row.id), eq(articles.version, row.version)))
-    .run()
-  if (result.changes !== 1)
+    .returning({ id: articles.id })
+  if (saved.length !== 1)
     throw preconditionFailed('The article changed while this write ran; fetch it again and retry.')
-  syncListedAt(tx, row.id)
+  await syncListedAt(tx, row.id)
   return next
 }
 
-export function updateArticle(
+export async function updateArticle(
   db: Db,
   id: string,
   patch: ArticlePatch,
   ifMatch?: string,
   now = Date.now(),
-): ArticleRow {
-  return writeTransaction(db, (tx) => {
-    const row = loadForWrite(tx, id, ifMatch)
-    const errors: FieldError[] = []
-    const currentTopicIds = tx
-      .select({ id: articleTopics.topicId })
-      .from(articleTopics)
-      .where(eq(articleTopics.articleId, id))
-      .all()
-      .map((t) => t.id)
-    const links = resolveLinks(tx, patch, id, currentTopicIds, errors)
-    const topicIds = links.topicIds ?? currentTopicIds
-    if (
-      links.primaryTopicId === undefined &&
-      row.primaryTopicId !== null &&
-      !topicIds.includes(row.primaryTopicId)
-    ) {
-      links.primaryTopicId = topicIds[0] ?? null
-    }
-    const blocks = patch.body ? resolveBlocks(tx, patch.body.blocks, id, errors) : undefined
-    if (errors.length > 0) fail(errors)
-    const changes: Partial<ArticleRow> = {}
-    if (patch.slug !== undefined && patch.slug !== row.slug) {
-      if (slugTaken(tx, patch.slug, id))
-        throw conflict(`The slug "${patch.slug}" is already used by an article.`, [
-          { path: 'body/slug', message: 'is already used' },
-        ])
-      tx.delete(articleSlugs).where(eq(articleSlugs.slug, patch.slug)).run()
-      tx.insert(articleSlugs).values({ slug: row.slug, articleId: id, retiredAt: now }).run()
-      changes.slug = patch.slug
-    }
-    if (patch.headline !== undefined) changes.headline = patch.headline
-    if (patch.type !== undefined) changes.type = patch.type
-    if (patch.standfirst !== undefined) changes.standfirst = patch.standfirst
-    if (patch.language !== undefined) changes.language = patch.language
-    if (patch.heroImage !== undefined) changes.heroImage = patch.heroImage
-    if (patch.contentWarning !== undefined) changes.contentWarning = patch.contentWarning
-    if (patch.contentWarningText !== undefined) changes.contentWarningText = patch.contentWarningText
-    if (links.primaryTopicId !== undefined) changes.primaryTopicId = links.primaryTopicId
-    if (blocks !== undefined || patch.standfirst !== undefined) {
-      const standfirst = patch.standfirst !== undefined ? patch.standfirst : row.standfirst
-      Object.assign(changes, renderForStorage(tx, blocks ?? (row.bodyBlocks as BlockInput[]), standfirst))
-    }
-    replaceLinks(tx, id, { ...links, ...(patch.tags ? { tags: patch.tags } : {}) })
-    return saveRow(tx, row, changes, now)
-  })
+): Promise<ArticleRow> {
+  return guardSlug(
+    () => patch.slug,
+    () =>
+      writeTransaction(db, async (tx) => {
+        const row = await loadForWrite(tx, id, ifMatch)
+        const errors: FieldError[] = []
+        const currentTopicIds = (
+          await tx
+            .select({ id: articleTopics.topicId })
+            .from(articleTopics)
+            .where(eq(articleTopics.articleId, id))
+        ).map((t) => t.id)
+        const links = await resolveLinks(tx, patch, id, currentTopicIds, errors)
+        const topicIds = links.topicIds ?? currentTopicIds
+        if (
+          links.primaryTopicId === undefined &&
+          row.primaryTopicId !== null &&
+          !topicIds.includes(row.primaryTopicId)
+        ) {
+          links.primaryTopicId = topicIds[0] ?? null
+        }
+        const blocks = patch.body ? await resolveBlocks(tx, patch.body.blocks, id, errors) : undefined
+        if (errors.length > 0) fail(errors)
+        const changes: Partial<ArticleRow> = {}
+        if (patch.slug !== undefined && patch.slug !== row.slug) {
+          if (await slugTaken(tx, patch.slug, id)) throw slugConflict(patch.slug)
+          await tx.delete(articleSlugs).where(eq(articleSlugs.slug, patch.slug))
+          await tx.insert(articleSlugs).values({ slug: row.slug, articleId: id, retiredAt: now })
+          changes.slug = patch.slug
+        }
+        if (patch.headline !== undefined) changes.headline = patch.headline
+        if (patch.type !== undefined) changes.type = patch.type
+        if (patch.standfirst !== undefined) changes.standfirst = patch.standfirst
+        if (patch.language !== undefined) changes.language = patch.language
+        if (patch.heroImage !== undefined) changes.heroImage = patch.heroImage
+        if (patch.contentWarning !== undefined) changes.contentWarning = patch.contentWarning
+        if (patch.contentWarningText !== undefined) changes.contentWarningText = patch.contentWarningText
+        if (links.primaryTopicId !== undefined) changes.primaryTopicId = links.primaryTopicId
+        if (blocks !== undefined || patch.standfirst !== undefined) {
+          const standfirst = patch.standfirst !== undefined ? patch.standfirst : row.standfirst
+          Object.assign(
+            changes,
+            await renderForStorage(tx, blocks ?? (row.bodyBlocks as BlockInput[]), standfirst),
+          )
+        }
+        await replaceLinks(tx, id, { ...links, ...(patch.tags ? { tags: patch.tags } : {}) })
+        return saveRow(tx, row, changes, now)
+      }),
+  )
 }
 
 /** Publishes now, or schedules for `publishAt`; an article already live keeps its publication time. */
-export function publishArticle(
+export async function publishArticle(
   db: Db,
   id: string,
   publishAt: number | undefined,
@@ -189,24 +228,24 @@ export function publishArticle(
     throw badRequest('body/publishAt: is not a real instant', [
       { path: 'body/publishAt', message: 'is not a real instant' },
     ])
-  return writeTransaction(db, (tx) => {
-    const row = loadForWrite(tx, id, ifMatch)
+  return writeTransaction(db, async (tx) => {
+    const row = await loadForWrite(tx, id, ifMatch)
     const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
     const publishedAt = publishAt ?? (live ? (row.publishedAt as number) : now)
     return saveRow(tx, row, { status: 'published', publishedAt }, now)
   })
 }
 
-export function unpublishArticle(db: Db, id: string, ifMatch?: string, now = Date.now()) {
-  return writeTransaction(db, (tx) => {
-    const row = loadForWrite(tx, id, ifMatch)
+export async function unpublishArticle(db: Db, id: string, ifMatch?: string, now = Date.now()) {
+  return writeTransaction(db, async (tx) => {
+    const row = await loadForWrite(tx, id, ifMatch)
     return saveRow(tx, row, { status: 'draft', publishedAt: null }, now)
   })
 }
 
-export function deleteArticle(db: Db, id: string, ifMatch?: string): void {
-  writeTransaction(db, (tx) => {
-    loadForWrite(tx, id, ifMatch)
-    tx.delete(articles).where(eq(articles.id, id)).run()
+export async function deleteArticle(db: Db, id: string, ifMatch?: string): Promise<void> {
+  await writeTransaction(db, async (tx) => {
+    await loadForWrite(tx, id, ifMatch)
+    await tx.delete(articles).where(eq(articles.id, id))
   })
 }

@@ -1,10 +1,10 @@
 import { asc, count, eq, gt, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { isForeignKeyViolation, withUniqueSlug } from '../db/errors.js'
+import { isForeignKeyViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { authors } from '../db/schema.js'
-import { conflict } from '../http/errors.js'
+import { conflict, withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import type { Author, AuthorCreate, AuthorListQuery, AuthorPatch } from './schemas.js'
 

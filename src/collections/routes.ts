@@ -58,7 +58,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
       },
     },
     async (request, reply) => {
-      const { created } = putCollection(db, request.params.slug, request.body, clock())
+      const { created } = await putCollection(db, request.params.slug, request.body, clock())
       app.invalidate([`collection:${request.params.slug}`])
       if (created) reply.code(201).header('location', `/v1/collections/${request.params.slug}`)
       return load(request.params.slug, true)

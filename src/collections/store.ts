@@ -32,28 +32,40 @@ export async function getCollection(db: Db, slug: string, viewer: Viewer): Promi
   }
 }
 
-/** Replaces the whole collection in one transaction; answers whether it was created. */
-export function putCollection(db: Db, slug: string, input: CollectionPut, now: number): { created: boolean } {
-  return writeTransaction(db, (tx) => {
+/**
+ * Replaces the whole collection in one transaction; answers whether it was created. One upsert on the slug
+ * creates or takes the row, so two editors putting a new collection at once cannot both create it.
+ */
+export async function putCollection(
+  db: Db,
+  slug: string,
+  input: CollectionPut,
+  now: number,
+): Promise<{ created: boolean }> {
+  return writeTransaction(db, async (tx) => {
     const errors: FieldError[] = []
-    const ids = resolveRefs(tx, articles, input.items, 'body/items', 'article', errors)
+    const ids = await resolveRefs(tx, articles, input.items, 'body/items', 'article', errors)
     if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
-    const existing = tx.select().from(collections).where(eq(collections.slug, slug)).get()
-    const id = existing?.id ?? uuidv7(now)
-    if (existing) {
-      tx.update(collections).set({ title: input.title, updatedAt: now }).where(eq(collections.id, id)).run()
-      tx.delete(collectionItems).where(eq(collectionItems.collectionId, id)).run()
-    } else {
-      tx.insert(collections).values({ id, slug, title: input.title, createdAt: now, updatedAt: now }).run()
-    }
-    ids.forEach((articleId, position) => {
-      tx.insert(collectionItems).values({ collectionId: id, articleId, position }).run()
-    })
-    return { created: !existing }
+    const fresh = uuidv7(now)
+    const [row] = await tx
+      .insert(collections)
+      .values({ id: fresh, slug, title: input.title, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: collections.slug, set: { title: input.title, updatedAt: now } })
+      .returning({ id: collections.id })
+    const id = (row as { id: string }).id
+    await tx.delete(collectionItems).where(eq(collectionItems.collectionId, id))
+    if (ids.length > 0)
+      await tx
+        .insert(collectionItems)
+        .values(ids.map((articleId, position) => ({ collectionId: id, articleId, position })))
+    return { created: id === fresh }
   })
 }
 
 export async function deleteCollection(db: Db, slug: string): Promise<boolean> {
-  const result = await db.delete(collections).where(eq(collections.slug, slug))
-  return result.changes > 0
+  const deleted = await db
+    .delete(collections)
+    .where(eq(collections.slug, slug))
+    .returning({ id: collections.id })
+  return deleted.length > 0
 }

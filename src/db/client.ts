@@ -1,82 +1,149 @@
 /**
- * Opening, migrating and closing the database. Everything specific to SQLite (pragmas, the driver, the migrator)
- * lives in src/db so that features only see Drizzle's query builder.
+ * The database seam. Features see a `Db` (Drizzle's query builder over the SQLite tables in `schema.ts`) and
+ * the helpers below, and use only what both engines share: `await` on a query, `.returning()`,
+ * `onConflictDoUpdate`, and `writeTransaction`. Everything specific to an engine (drivers, pragmas, pools,
+ * migrators, raw statements, error codes) lives in src/db.
+ *
+ * On PostgreSQL the same table objects build the SQL: Drizzle takes the dialect from the database, not from the
+ * table, and `postgres.ts` makes node-postgres hand back values in the shapes the SQLite columns decode
+ * (bigint as a number, JSON as its text). `pg/tables.ts` is the PostgreSQL twin the migrations come from.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import SQLite from 'better-sqlite3'
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import * as schema from './schema.js'
+import type { SQL } from 'drizzle-orm'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { PgDialect } from 'drizzle-orm/pg-core'
+import type * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
+export type Engine = 'sqlite' | 'postgres'
+
+export type DatabaseConfig =
+  | { engine: 'sqlite'; path: string; busyTimeoutMs: number }
+  | {
+      engine: 'postgres'
+      url: string
+      replicaUrls: string[]
+      poolSize: number
+      statementTimeoutMs: number
+      connectTimeoutMs: number
+      /** Tests: a schema of its own per test, created and migrated on open, dropped on close. */
+      schema?: string
+    }
 
 export interface Database {
+  engine: Engine
+  /** Reads go to a replica when there are replicas (see `readFromPrimary`); writes to the primary. */
   db: Db
-  /** Liveness of the connection itself, for /ready. */
-  ping(): boolean
-  /** Runs `PRAGMA integrity_check`; 'ok' when the file is sound. */
-  integrityCheck(): string
-  /** A consistent online copy of the database into `file`, while other connections keep writing. */
-  backup(file: string): Promise<void>
-  close(): void
+  /** Liveness of the engine itself, for /ready. */
+  ping(): Promise<boolean>
+  /** A channel other instances hear (PostgreSQL LISTEN/NOTIFY); undefined on SQLite, which has one host. */
+  channel?: Channel
+  close(): Promise<void>
+}
+
+export interface Channel {
+  publish(message: string): Promise<void>
+  subscribe(onMessage: (message: string) => void): Promise<void>
 }
 
 export interface OpenOptions {
-  /** How long a write waits for another connection's write lock before giving up (SQLITE_BUSY). */
-  busyTimeoutMs?: number
   /** Called with every statement run through Drizzle (tests count queries per request with it). */
   onQuery?: (sql: string) => void
 }
 
-/**
- * Runs `fn` as one write transaction that takes the write lock up front (`BEGIN IMMEDIATE`). A deferred
- * transaction that reads first and upgrades its lock later fails at once with `database is locked` when another
- * process wrote meanwhile; an immediate one waits for `busy_timeout` instead. Every write goes through here.
- */
-export function writeTransaction<T>(db: Db, fn: (tx: Db) => T): T {
-  // The transaction belongs to the connection: statements on `db` itself (prepared ones too) run inside it.
-  return db.transaction(() => fn(db), { behavior: 'immediate' })
+/** src/db and dist/db are both two levels below the package root. */
+export const migrationsRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<Database> {
+  if (config.engine === 'sqlite') return (await import('./sqlite.js')).openSqlite(config, options)
+  return (await import('./postgres.js')).openPostgres(config, options)
 }
 
-/** src/db and dist/db are both two levels below the package root. */
-export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
+export function engineOf(db: Db): Engine {
+  return (db as unknown as { dialect: unknown }).dialect instanceof PgDialect ? 'postgres' : 'sqlite'
+}
 
-export function openDatabase(path: string, options: OpenOptions = {}): Database {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
-  const sqlite = new SQLite(path)
-  sqlite.pragma('journal_mode = WAL')
-  // NORMAL under WAL loses at most the last transactions on power loss, never corrupts the file.
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
-  const onQuery = options.onQuery
-  const db = drizzle(sqlite, {
-    schema,
-    ...(onQuery ? { logger: { logQuery: (sql: string) => onQuery(sql) } } : {}),
-  })
-  migrate(db, { migrationsFolder })
-  let open = true
+/** How each engine runs a write transaction; registered by the engine when it opens. */
+type TransactionRunner = <T>(fn: (tx: Db) => Promise<T>) => Promise<T>
+const runners = new WeakMap<object, TransactionRunner>()
+const inTransaction = new AsyncLocalStorage<Db>()
+
+export function registerTransactions(db: Db, run: TransactionRunner): void {
+  runners.set(db, run)
+}
+
+/**
+ * Runs `fn` as one write transaction: everything it does is committed together or not at all. SQLite takes the
+ * write lock up front (`BEGIN IMMEDIATE`) and transactions of one process run one at a time; PostgreSQL runs it
+ * on one pooled connection. A transaction begun inside another joins it.
+ */
+export async function writeTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  const outer = inTransaction.getStore()
+  if (outer !== undefined) return fn(outer)
+  const run = runners.get(db)
+  if (run === undefined) throw new Error('writeTransaction needs the database handle openDatabase returned')
+  return run((tx) => inTransaction.run(tx, () => fn(tx)))
+}
+
+/** Routes a request's reads to the primary (read-your-writes); see `postgres.ts`. */
+export const primaryReads = new AsyncLocalStorage<boolean>()
+export function readFromPrimary<T>(fn: () => T): T {
+  return primaryReads.run(true, fn)
+}
+
+/** The first row of a query, or undefined. */
+export async function first<T>(query: PromiseLike<T[]>): Promise<T | undefined> {
+  return (await query)[0]
+}
+
+/** A raw statement's rows, with column names as the SQL spells them. */
+export async function rawRows<T>(db: Db, query: SQL): Promise<T[]> {
+  if (engineOf(db) === 'sqlite') return db.all<T>(query)
+  const result = await (db as unknown as { execute(q: SQL): Promise<{ rows: T[] }> }).execute(query)
+  return result.rows
+}
+
+export interface Statement<R> {
+  all(params?: Record<string, unknown>): Promise<R[]>
+  run(params?: Record<string, unknown>): Promise<void>
+}
+
+interface Prepared<R> {
+  all?(params?: Record<string, unknown>): R[]
+  run?(params?: Record<string, unknown>): unknown
+  execute(params?: Record<string, unknown>): unknown
+}
+
+/** A query prepared once and run with placeholders' values: SQLite keeps the statement, PostgreSQL names it. */
+export function statement<Q extends { prepare(name?: string): unknown }>(
+  db: Db,
+  query: Q,
+  name: string,
+): Statement<Awaited<Q> extends (infer R)[] ? R : never> {
+  type R = Awaited<Q> extends (infer Row)[] ? Row : never
+  if (engineOf(db) === 'sqlite') {
+    const prepared = query.prepare() as Prepared<R>
+    return {
+      all: async (params) => (prepared.all as NonNullable<typeof prepared.all>)(params),
+      run: async (params) => {
+        ;(prepared.run as NonNullable<typeof prepared.run>)(params)
+      },
+    }
+  }
+  const prepared = query.prepare(name) as Prepared<R>
   return {
-    db,
-    ping: () => open && sqlite.prepare('select 1 as ok').get() !== undefined,
-    integrityCheck: () => String(sqlite.pragma('integrity_check', { simple: true })),
-    backup: async (file) => {
-      await sqlite.backup(file)
-    },
-    close: () => {
-      if (!open) return
-      open = false
-      sqlite.pragma('optimize')
-      sqlite.close()
+    all: async (params) => (await prepared.execute(params)) as R[],
+    run: async (params) => {
+      await prepared.execute(params)
     },
   }
 }
 
 /**
- * Statements prepared once per connection and reused: building and preparing SQL on every call costs more than
- * running it on the hot paths (an article page, a flush).
+ * Statements prepared once per connection (or transaction) and reused: building and preparing SQL on every
+ * call costs more than running it on the hot paths (an article page, a flush).
  */
 export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
   const prepared = new WeakMap<Db, T>()
@@ -90,64 +157,10 @@ export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
   }
 }
 
-export class BackupError extends Error {}
-
-/**
- * A consistent copy of the live database in `file` (`VACUUM INTO`: one read transaction, so the copy holds
- * exactly what was committed when it began, while other processes keep writing), then checked with
- * `integrity_check`. Refuses to overwrite an existing file.
- */
-export async function backupDatabase(path: string, file: string): Promise<{ bytes: number }> {
-  if (existsSync(file)) throw new BackupError(`${file} already exists; choose a new file name`)
-  mkdirSync(dirname(resolve(file)), { recursive: true })
-  const source = new SQLite(path, { readonly: true, fileMustExist: true })
-  try {
-    source.prepare('vacuum into ?').run(resolve(file))
-  } finally {
-    source.close()
-  }
-  verify(file)
-  return { bytes: statSync(file).size }
-}
-
-/**
- * Puts a verified backup in place of the database at `path`. The server must be stopped: the database is
- * locked exclusively first, and a database in use is refused rather than swapped under a running process.
- */
-export async function restoreDatabase(file: string, path: string): Promise<void> {
-  verify(file)
-  mkdirSync(dirname(resolve(path)), { recursive: true })
-  if (existsSync(path)) {
-    const target = new SQLite(path, { timeout: 0 })
-    try {
-      // In WAL mode every open connection holds a shared lock on the file: an exclusive one means nobody else is in.
-      target.pragma('locking_mode = EXCLUSIVE')
-      target.exec('begin exclusive')
-      target.exec('commit')
-    } catch {
-      throw new BackupError(`${path} is in use; stop the server before restoring`)
-    } finally {
-      target.close()
-    }
-  }
-  const staged = `${path}.restoring`
-  const copy = new SQLite(file, { readonly: true, fileMustExist: true })
-  try {
-    rmSync(staged, { force: true })
-    copy.prepare('vacuum into ?').run(resolve(staged))
-  } finally {
-    copy.close()
-  }
-  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
-  renameSync(staged, path)
-}
-
-function verify(file: string): void {
-  const db = new SQLite(file, { readonly: true, fileMustExist: true })
-  try {
-    const result = String(db.pragma('integrity_check', { simple: true }))
-    if (result !== 'ok') throw new BackupError(`${file} failed integrity_check: ${result}`)
-  } finally {
-    db.close()
-  }
+/** Where a read goes: the primary inside `readFromPrimary`, else one of the replicas (when there are any). */
+export function readTarget(db: Db): Db {
+  const routed = db as unknown as { $primary?: Db; $replicas?: Db[] }
+  if (routed.$replicas === undefined || routed.$primary === undefined) return db
+  if (primaryReads.getStore() === true) return routed.$primary
+  return routed.$replicas[Math.floor(Math.random() * routed.$replicas.length)] as Db
 }

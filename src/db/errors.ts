@@ -1,5 +1,4 @@
-/** Recognising constraint violations is dialect-specific, so it lives here. */
-import { conflict } from '../http/errors.js'
+/** Recognising driver errors is engine-specific, so it lives here; what they mean to a client is decided in src/http. */
 
 /** The driver's error code, looking through the wrappers Drizzle puts around driver errors. */
 function driverCode(error: unknown): unknown {
@@ -21,6 +20,38 @@ export function isBusy(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
 }
 
+/** PostgreSQL cannot be reached, dropped the connection, or ran out of time: nothing was committed. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '57014', // query_canceled (statement_timeout)
+  '53300', // too_many_connections
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+])
+
+export function isUnavailable(error: unknown): boolean {
+  if (isBusy(error)) return true
+  const code = driverCode(error)
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const message = String((e as Error).message ?? '')
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+        message,
+      )
+    )
+      return true
+  }
+  return false
+}
+
 /** SQLite reports ON DELETE RESTRICT as a trigger constraint, with the foreign key named in the message. */
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = driverCode(error)
@@ -29,18 +60,4 @@ export function isForeignKeyViolation(error: unknown): boolean {
       String((error as Error)?.message ?? '') + String((error as { cause?: Error })?.cause?.message ?? ''),
     )
   return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
-}
-
-/** Runs a write that may hit a unique slug, turning the violation into a 409 that names the field. */
-export async function withUniqueSlug<T>(noun: string, slug: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write()
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw conflict(`The slug "${slug}" is already used by ${noun}.`, [
-        { path: 'body/slug', message: 'is already used' },
-      ])
-    }
-    throw error
-  }
 }

@@ -2,7 +2,6 @@
 import transliterate from '@sindresorhus/transliterate'
 import { inArray, or } from 'drizzle-orm'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
-import type { FieldError } from '../http/errors.js'
 import type { Db } from './client.js'
 
 /** A table whose rows have an id and a slug: what "an id or a slug" can refer to. */
@@ -10,22 +9,23 @@ export type Referable = SQLiteTable & { id: SQLiteColumn; slug: SQLiteColumn }
 
 /**
  * Maps each reference to its row's id, in order. Unknown references become field errors at `path/i`.
- * Synchronous, so that it can run inside a write transaction.
  */
-export function resolveRefs(
+export async function resolveRefs(
   db: Db,
   target: Referable,
   refs: readonly string[],
   path: string,
   noun: string,
-  errors: FieldError[],
-): string[] {
+  errors: { path: string; message: string }[],
+): Promise<string[]> {
   if (refs.length === 0) return []
-  const rows = db
+  const rows = (await db
     .select({ id: target.id, slug: target.slug })
     .from(target)
-    .where(or(inArray(target.id, [...refs]), inArray(target.slug, [...refs])))
-    .all() as { id: string; slug: string }[]
+    .where(or(inArray(target.id, [...refs]), inArray(target.slug, [...refs])))) as {
+    id: string
+    slug: string
+  }[]
   const byRef = new Map<string, string>()
   for (const row of rows) {
     byRef.set(row.id, row.id)

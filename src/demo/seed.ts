@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm'
 import { createArticle, publishArticle } from '../articles/writes.js'
 import { createAuthor } from '../authors/store.js'
 import { putCollection } from '../collections/store.js'
-import type { Db } from '../db/client.js'
+import { type Db, writeTransaction } from '../db/client.js'
+import { lockWithin } from '../db/locks.js'
 import { articles, authors } from '../db/schema.js'
 import { recordFigure } from '../facts/figures.js'
 import { createParty, createSource } from '../facts/reference.js'
@@ -21,32 +22,43 @@ export async function isEmpty(db: Db): Promise<boolean> {
   return !article && !author
 }
 
-/** Loads the demo data; answers false, changing nothing, when it is already there. */
-export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
-  const [existing] = await db.select({ id: authors.id }).from(authors).where(eq(authors.id, DEMO.author.id))
-  if (existing) return false
-  const { id: authorId, ...author } = DEMO.author
-  await createAuthor(db, author, now, authorId)
-  const { id: topicId, ...topic } = DEMO.topic
-  await createTopic(db, topic, now, topicId)
-  for (const { id, ...party } of FACTS.parties) await createParty(db, party, now, id)
-  for (const { id, ...source } of FACTS.sources) await createSource(db, source, now, id)
-  const { id: tableId, ...table } = FACTS.table
-  const factTable = await createFactTable(db, { ...table, topic: topicId }, now, tableId)
-  for (const article of DEMO_ARTICLES) {
-    const at = Date.parse(article.publishedAt)
-    createArticle(db, article.input, at, article.id)
-    publishArticle(db, article.id, at, undefined, at)
-  }
-  for (const figure of DEMO_FIGURES) {
-    recordFigure(db, factTable, figure.input, {
-      now: Date.parse(figure.recordedAt),
-      recordedBy: 'demo',
-      drafts: true,
-      id: figure.id,
-    })
-  }
-  putCollection(db, DEMO.editorsPicks.slug, { title: DEMO.editorsPicks.title, items: EDITORS_PICKS }, now)
-  addToBuckets(db, demoViews(now), now)
-  return true
+/**
+ * Loads the demo data in one transaction; answers false, changing nothing, when it is already there. Instances
+ * starting together on one PostgreSQL database load it once.
+ */
+export async function seedDemo(root: Db, now = Date.now()): Promise<boolean> {
+  return writeTransaction(root, async (db) => {
+    await lockWithin(db, 'demo-seed')
+    const [existing] = await db.select({ id: authors.id }).from(authors).where(eq(authors.id, DEMO.author.id))
+    if (existing) return false
+    const { id: authorId, ...author } = DEMO.author
+    await createAuthor(db, author, now, authorId)
+    const { id: topicId, ...topic } = DEMO.topic
+    await createTopic(db, topic, now, topicId)
+    for (const { id, ...party } of FACTS.parties) await createParty(db, party, now, id)
+    for (const { id, ...source } of FACTS.sources) await createSource(db, source, now, id)
+    const { id: tableId, ...table } = FACTS.table
+    const factTable = await createFactTable(db, { ...table, topic: topicId }, now, tableId)
+    for (const article of DEMO_ARTICLES) {
+      const at = Date.parse(article.publishedAt)
+      await createArticle(db, article.input, at, article.id)
+      await publishArticle(db, article.id, at, undefined, at)
+    }
+    for (const figure of DEMO_FIGURES) {
+      await recordFigure(db, factTable, figure.input, {
+        now: Date.parse(figure.recordedAt),
+        recordedBy: 'demo',
+        drafts: true,
+        id: figure.id,
+      })
+    }
+    await putCollection(
+      db,
+      DEMO.editorsPicks.slug,
+      { title: DEMO.editorsPicks.title, items: EDITORS_PICKS },
+      now,
+    )
+    await addToBuckets(db, demoViews(now), now)
+    return true
+  })
 }

@@ -6,8 +6,9 @@
 import { and, asc, desc, eq, isNull, lte, ne } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import { visibleTo } from '../articles/store.js'
-import { type Db, writeTransaction } from '../db/client.js'
+import { type Db, first, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
+import { lockWithin } from '../db/locks.js'
 import { type Referable, resolveRefs } from '../db/refs.js'
 import { articles, figures, metrics, parties, sources } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound } from '../http/errors.js'
@@ -92,30 +93,30 @@ const sameSeries = (
     eq(figures.claimantId, row.claimantId),
   )
 
-export function recordFigure(
+export async function recordFigure(
   db: Db,
   table: FactTableRow,
   input: FigureCreate,
   context: { now: number; recordedBy: string; id?: string; drafts?: boolean },
-): string {
-  return writeTransaction(db, (tx) => {
+): Promise<string> {
+  return writeTransaction(db, async (tx) => {
     const { now } = context
     const errors: FieldError[] = []
-    const one = (target: Referable, ref: string | null | undefined, path: string, noun: string) => {
+    const one = async (target: Referable, ref: string | null | undefined, path: string, noun: string) => {
       if (ref === undefined || ref === null) return null
       const found: FieldError[] = []
-      const [id] = resolveRefs(tx, target, [ref], path, noun, found)
+      const [id] = await resolveRefs(tx, target, [ref], path, noun, found)
       errors.push(...found.map((e) => ({ ...e, path })))
       return id ?? null
     }
-    const metricId = one(metrics, input.metric, 'body/metric', 'metric')
-    const subjectPartyId = one(parties, input.subject, 'body/subject', 'party')
-    const counterpartyId = one(parties, input.counterparty, 'body/counterparty', 'party')
-    const claimantId = one(sources, input.claimant, 'body/claimant', 'source')
+    const metricId = await one(metrics, input.metric, 'body/metric', 'metric')
+    const subjectPartyId = await one(parties, input.subject, 'body/subject', 'party')
+    const counterpartyId = await one(parties, input.counterparty, 'body/counterparty', 'party')
+    const claimantId = await one(sources, input.claimant, 'body/claimant', 'source')
     // Without `content:write`, an unpublished article answers exactly as one that does not exist.
-    let articleId = one(articles, input.article, 'body/article', 'article')
+    let articleId = await one(articles, input.article, 'body/article', 'article')
     if (articleId !== null && !context.drafts) {
-      const cited = tx.select().from(articles).where(eq(articles.id, articleId)).get()
+      const cited = await first(tx.select().from(articles).where(eq(articles.id, articleId)))
       if (cited === undefined || !visibleTo(cited, { editor: false, now })) {
         articleId = null
         errors.push({ path: 'body/article', message: `no article has the id or slug "${input.article}"` })
@@ -127,7 +128,7 @@ export function recordFigure(
     else if (asOf > now + CLOCK_SKEW_MS) errors.push({ path: 'body/asOf', message: 'is in the future' })
     let corrected: FigureRow | undefined
     if (input.corrects) {
-      corrected = tx.select().from(figures).where(eq(figures.id, input.corrects)).get()
+      corrected = await first(tx.select().from(figures).where(eq(figures.id, input.corrects)))
       if (!corrected || corrected.tableId !== table.id) {
         errors.push({ path: 'body/corrects', message: 'no figure of this table has that id' })
       }
@@ -142,42 +143,50 @@ export function recordFigure(
       category: input.category,
       claimantId: claimantId as string,
     }
-    const previous = tx
-      .select({ id: figures.id })
-      .from(figures)
-      .where(and(sameSeries(series), ne(figures.rank, 'deprecated'), lte(figures.asOf, asOf)))
-      .orderBy(desc(figures.asOf), desc(figures.recordedAt), desc(figures.id))
-      .get()
+    // Figures of one series are recorded one at a time, so two claims arriving together cannot both name the
+    // same predecessor (PostgreSQL: an advisory lock until commit; SQLite: its single writer).
+    await lockWithin(
+      tx,
+      `series:${series.tableId}:${series.metricId}:${subjectPartyId}:${series.category}:${series.claimantId}`,
+    )
+    const previous = await first(
+      tx
+        .select({ id: figures.id })
+        .from(figures)
+        .where(and(sameSeries(series), ne(figures.rank, 'deprecated'), lte(figures.asOf, asOf)))
+        .orderBy(desc(figures.asOf), desc(figures.recordedAt), desc(figures.id))
+        .limit(1),
+    )
     const id = context.id ?? uuidv7(now)
-    tx.insert(figures)
-      .values({
-        id,
-        ...series,
-        counterpartyId,
-        qualifier: input.value.qualifier,
-        best: input.value.best ?? null,
-        low: input.value.low ?? null,
-        high: input.value.high ?? null,
-        verbatim: input.value.text,
-        asOf,
-        asOfPrecision: input.asOfPrecision ?? 'day',
-        sourceUrl: input.sourceUrl ?? null,
-        quote: input.quote ?? null,
-        articleId,
-        verification: input.verification ?? 'unverified',
-        rank: input.rank ?? 'normal',
-        supersedesId: corrected?.id ?? previous?.id ?? null,
-        recordedAt: now,
-        recordedBy: context.recordedBy,
-      })
-      .run()
-    if (corrected) deprecate(tx, corrected, { reason: 'corrected' }, now, context.recordedBy)
+    await tx.insert(figures).values({
+      id,
+      ...series,
+      counterpartyId,
+      qualifier: input.value.qualifier,
+      best: input.value.best ?? null,
+      low: input.value.low ?? null,
+      high: input.value.high ?? null,
+      verbatim: input.value.text,
+      asOf,
+      asOfPrecision: input.asOfPrecision ?? 'day',
+      sourceUrl: input.sourceUrl ?? null,
+      quote: input.quote ?? null,
+      articleId,
+      verification: input.verification ?? 'unverified',
+      rank: input.rank ?? 'normal',
+      supersedesId: corrected?.id ?? previous?.id ?? null,
+      recordedAt: now,
+      recordedBy: context.recordedBy,
+    })
+    if (corrected) await deprecate(tx, corrected, { reason: 'corrected' }, now, context.recordedBy)
     return id
   })
 }
 
-function deprecate(tx: Db, row: FigureRow, deprecation: Deprecation, now: number, by: string) {
-  tx.update(figures)
+/** Deprecates a figure that is not deprecated yet; the check and the write are one statement. */
+async function deprecate(tx: Db, row: FigureRow, deprecation: Deprecation, now: number, by: string) {
+  const done = await tx
+    .update(figures)
     .set({
       rank: 'deprecated',
       deprecationReason: deprecation.reason,
@@ -185,23 +194,24 @@ function deprecate(tx: Db, row: FigureRow, deprecation: Deprecation, now: number
       deprecatedAt: now,
       deprecatedBy: by,
     })
-    .where(eq(figures.id, row.id))
-    .run()
+    .where(and(eq(figures.id, row.id), ne(figures.rank, 'deprecated')))
+    .returning({ id: figures.id })
+  if (done.length !== 1) throw conflict('The figure was deprecated by another write meanwhile.')
 }
 
-export function deprecateFigure(
+export async function deprecateFigure(
   db: Db,
   id: string,
   deprecation: Deprecation,
   now: number,
   by: string,
-): FigureRow {
-  return writeTransaction(db, (tx) => {
-    const row = tx.select().from(figures).where(eq(figures.id, id)).get()
+): Promise<FigureRow> {
+  return writeTransaction(db, async (tx) => {
+    const row = await first(tx.select().from(figures).where(eq(figures.id, id)))
     if (!row) throw notFound(`No figure has the id "${id}".`)
     if (row.rank === 'deprecated')
       throw conflict(`The figure was already deprecated (${row.deprecationReason}).`)
-    deprecate(tx, row, deprecation, now, by)
+    await deprecate(tx, row, deprecation, now, by)
     return row
   })
 }

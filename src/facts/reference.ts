@@ -1,11 +1,10 @@
 /** Parties, sources and metrics: the reference data figures point at. */
 import { asc, eq, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { metrics, parties, sources } from '../db/schema.js'
-import { badRequest, type FieldError, notFound } from '../http/errors.js'
+import { badRequest, type FieldError, notFound, withUniqueSlug } from '../http/errors.js'
 import type {
   Metric,
   MetricCreate,
@@ -98,10 +97,10 @@ export async function findSource(db: Db, ref: string): Promise<Source> {
   return sourceOf(row.source, row.party)
 }
 
-function partyIdFor(db: Db, ref: string | null | undefined): string | null | undefined {
+async function partyIdFor(db: Db, ref: string | null | undefined): Promise<string | null | undefined> {
   if (ref === undefined || ref === null) return ref
   const errors: FieldError[] = []
-  const [id] = resolveRefs(db, parties, [ref], 'body/party', 'party', errors)
+  const [id] = await resolveRefs(db, parties, [ref], 'body/party', 'party', errors)
   fail(errors.map((e) => ({ ...e, path: 'body/party' })))
   return id
 }
@@ -117,7 +116,7 @@ export async function createSource(
     slug: input.slug ?? slugify(input.name),
     name: input.name,
     kind: input.kind ?? 'other',
-    partyId: partyIdFor(db, input.party) ?? null,
+    partyId: (await partyIdFor(db, input.party)) ?? null,
     url: input.url ?? null,
     createdAt: now,
     updatedAt: now,
@@ -128,7 +127,7 @@ export async function createSource(
 
 export async function updateSource(db: Db, id: string, patch: SourcePatch, now: number): Promise<Source> {
   const { party, ...rest } = patch
-  const partyId = partyIdFor(db, party)
+  const partyId = await partyIdFor(db, party)
   await db
     .update(sources)
     .set({ ...rest, ...(partyId !== undefined ? { partyId } : {}), updatedAt: now })
@@ -149,10 +148,10 @@ export async function findMetric(db: Db, ref: string): Promise<Metric> {
   return metricOf(row)
 }
 
-function checkComponents(db: Db, components: string[] | undefined, self?: string) {
+async function checkComponents(db: Db, components: string[] | undefined, self?: string) {
   if (!components?.length) return
   const errors: FieldError[] = []
-  resolveRefs(db, metrics, components, 'body/components', 'metric', errors)
+  await resolveRefs(db, metrics, components, 'body/components', 'metric', errors)
   const selfIndex = self === undefined ? -1 : components.indexOf(self)
   if (selfIndex >= 0)
     errors.push({ path: `body/components/${selfIndex}`, message: 'a metric cannot contain itself' })
@@ -161,7 +160,7 @@ function checkComponents(db: Db, components: string[] | undefined, self?: string
 
 export async function createMetric(db: Db, input: MetricCreate, now: number): Promise<Metric> {
   const slug = input.slug ?? slugify(input.name)
-  checkComponents(db, input.components, slug)
+  await checkComponents(db, input.components, slug)
   const row: MetricRow = {
     id: uuidv7(now),
     slug,
@@ -176,7 +175,7 @@ export async function createMetric(db: Db, input: MetricCreate, now: number): Pr
 }
 
 export async function updateMetric(db: Db, metric: Metric, patch: MetricPatch, now: number): Promise<Metric> {
-  checkComponents(db, patch.components, metric.slug)
+  await checkComponents(db, patch.components, metric.slug)
   await db
     .update(metrics)
     .set({ ...patch, updatedAt: now })

@@ -271,7 +271,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     },
     async (request, reply) => {
       const table = await findFactTable(db, request.params.slug)
-      const id = recordFigure(db, table, request.body, {
+      const id = await recordFigure(db, table, request.body, {
         now: clock(),
         recordedBy: recorder(request),
         drafts: isEditor(request, 'content:write'),
@@ -304,7 +304,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       },
     },
     async (request) => {
-      const row = deprecateFigure(db, request.params.id, request.body, clock(), recorder(request))
+      const row = await deprecateFigure(db, request.params.id, request.body, clock(), recorder(request))
       app.invalidate([`fact-table:${row.tableId}`])
       const table = await findFactTable(db, row.tableId)
       const all = await allFigures(db, table, view(request))

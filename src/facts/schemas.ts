@@ -3,31 +3,26 @@ import { type Static, Type } from 'typebox'
 import { TopicRef } from '../articles/schemas.js'
 import { HttpUrl, Id, Nullable, Ref, ref, Slug, StringEnum, Timestamp } from '../http/schemas.js'
 
-export const CATEGORIES = ['military', 'civilian', 'all', 'unknown'] as const
-export const QUALIFIERS = [
-  'exact',
-  'at-least',
-  'more-than',
-  'around',
-  'up-to',
-  'fewer-than',
-  'range',
-  'unknown',
-] as const
-export const PRECISIONS = ['minute', 'hour', 'day', 'month', 'year'] as const
-export const VERIFICATIONS = ['unverified', 'corroborated', 'verified', 'disputed'] as const
-export const RANKS = ['preferred', 'normal', 'deprecated'] as const
-export const DEPRECATION_REASONS = ['superseded', 'corrected', 'retracted', 'duplicate'] as const
-export const SOURCE_KINDS = [
-  'government',
-  'military',
-  'ministry',
-  'international',
-  'ngo',
-  'media',
-  'newsroom',
-  'other',
-] as const
+export {
+  CATEGORIES,
+  DEPRECATION_REASONS,
+  PRECISIONS,
+  QUALIFIERS,
+  RANKS,
+  SOURCE_KINDS,
+  VERIFICATIONS,
+} from '../db/enums.js'
+
+import {
+  CATEGORIES,
+  DEPRECATION_REASONS,
+  PRECISIONS,
+  QUALIFIERS,
+  RANKS,
+  SOURCE_KINDS,
+  VERIFICATIONS,
+} from '../db/enums.js'
+
 export const STANCES = ['self-reported', 'adversary', 'independent', 'involved'] as const
 
 const Category = StringEnum(CATEGORIES, {

@@ -1,11 +1,10 @@
 /** Fact tables themselves: a slug, a title, a methodology note, the topic they belong to. */
 import { asc, eq, inArray, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { factTables, topics } from '../db/schema.js'
-import { badRequest, type FieldError, notFound } from '../http/errors.js'
+import { badRequest, type FieldError, notFound, withUniqueSlug } from '../http/errors.js'
 import type { FactTableCreate, FactTablePatch } from './schemas.js'
 
 export type FactTableRow = typeof factTables.$inferSelect
@@ -35,10 +34,10 @@ export const tableLinks = (slug: string) => ({
   csv: `/v1/fact-tables/${slug}/figures.csv`,
 })
 
-function topicIdFor(db: Db, ref: string | null | undefined): string | null | undefined {
+async function topicIdFor(db: Db, ref: string | null | undefined): Promise<string | null | undefined> {
   if (ref === undefined || ref === null) return ref
   const errors: FieldError[] = []
-  const [id] = resolveRefs(db, topics, [ref], 'body/topic', 'topic', errors)
+  const [id] = await resolveRefs(db, topics, [ref], 'body/topic', 'topic', errors)
   if (id === undefined)
     throw badRequest(`body/topic: no topic has the id or slug "${ref}"`, [
       { path: 'body/topic', message: `no topic has the id or slug "${ref}"` },
@@ -52,7 +51,7 @@ export async function createFactTable(db: Db, input: FactTableCreate, now: numbe
     slug: input.slug ?? slugify(input.title),
     title: input.title,
     methodology: input.methodology ?? null,
-    topicId: topicIdFor(db, input.topic) ?? null,
+    topicId: (await topicIdFor(db, input.topic)) ?? null,
     createdAt: now,
     updatedAt: now,
   }
@@ -62,7 +61,7 @@ export async function createFactTable(db: Db, input: FactTableCreate, now: numbe
 
 export async function updateFactTable(db: Db, row: FactTableRow, patch: FactTablePatch, now: number) {
   const { topic, ...rest } = patch
-  const topicId = topicIdFor(db, topic)
+  const topicId = await topicIdFor(db, topic)
   await db
     .update(factTables)
     .set({ ...rest, ...(topicId !== undefined ? { topicId } : {}), updatedAt: now })

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { isBusy } from '../db/errors.js'
+import { isBusy, isUnavailable, isUniqueViolation } from '../db/errors.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
@@ -138,6 +138,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       { 'retry-after': '1' },
     )
   }
+  if (isUnavailable(error)) {
+    // The connection died, timed out or was refused: the transaction did not commit.
+    request.log.error({ err: error }, 'database unavailable')
+    return sendProblem(
+      reply,
+      problem(503, 'unavailable', 'The database is not available; nothing was changed. Retry shortly.'),
+      { 'retry-after': '1' },
+    )
+  }
   request.log.error({ err: error }, 'request failed')
   return sendProblem(reply, problem(500, 'internal', 'Something went wrong on our side; it has been logged.'))
 }
@@ -151,4 +160,18 @@ function clientMessage(error: FastifyError): string {
   if (error instanceof SyntaxError) return 'The request body is not valid JSON.'
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Send the request body as application/json.'
   return error.message.replace(/^FST_[A-Z_]+:\s*/, '')
+}
+
+/** Runs a write that may hit a unique slug, turning the violation into a 409 that names the field. */
+export async function withUniqueSlug<T>(noun: string, slug: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(`The slug "${slug}" is already used by ${noun}.`, [
+        { path: 'body/slug', message: 'is already used' },
+      ])
+    }
+    throw error
+  }
 }

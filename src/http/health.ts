@@ -39,7 +39,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
       reply.header('cache-control', 'no-store')
       let ok = false
       try {
-        ok = database.ping()
+        ok = await database.ping()
       } catch (error) {
         request.log.error({ err: error }, 'database is not ready')
       }

@@ -204,7 +204,7 @@ export async function generate(): Promise<{ examples: Examples; document: unknow
     LOG_LEVEL: 'silent',
     SITE_URL: 'https://newsdesk.example',
   })
-  const database = openDatabase(config.databasePath)
+  const database = await openDatabase(config.database)
   try {
     await seedDemo(database.db, FIXED_NOW)
     const { token } = await createToken(database.db, 'openapi-examples', ['admin'], FIXED_NOW)
@@ -224,7 +224,7 @@ export async function generate(): Promise<{ examples: Examples; document: unknow
     await app.close()
     return { examples, document }
   } finally {
-    database.close()
+    await database.close()
   }
 }
 

@@ -134,12 +134,12 @@ export class Popularity {
     const yieldNow = () => new Promise((resolve) => setImmediate(resolve))
     try {
       for (const [window] of SPANS) {
-        advanceWindow(this.options.db, now, window)
+        await advanceWindow(this.options.db, now, window)
         await yieldNow()
       }
       let dropped = 0
       do {
-        dropped += addToBuckets(this.options.db, deltas.slice(written, written + FLUSH_SLICE), now)
+        dropped += await addToBuckets(this.options.db, deltas.slice(written, written + FLUSH_SLICE), now)
         written += FLUSH_SLICE
         if (written < deltas.length) await yieldNow()
       } while (written < deltas.length)
@@ -148,7 +148,7 @@ export class Popularity {
         this.options.log.warn({ dropped }, 'view counts dropped: their articles were deleted')
       }
       if (now - this.lastRollUp >= HOUR_MS) {
-        rollUp(this.options.db, now)
+        await rollUp(this.options.db, now)
         this.lastRollUp = now
       }
     } catch (error) {

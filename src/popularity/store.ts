@@ -4,7 +4,8 @@
  * longest window.
  */
 import { eq, inArray, lt, sql } from 'drizzle-orm'
-import { type Db, writeTransaction } from '../db/client.js'
+import { type Db, first, writeTransaction } from '../db/client.js'
+import { lockWithin } from '../db/locks.js'
 import { articles, viewBuckets, viewDays, viewMarks } from '../db/schema.js'
 import { DAY_MS, type Delta, HOUR_MS } from './counter.js'
 import { addToHourlyBuckets, addToTotals, advanceTotals, type Marks } from './totals.js'
@@ -19,23 +20,22 @@ const floorHour = (ms: number) => ms - (ms % HOUR_MS)
  * were counted are dropped: answers how many views that was.
  */
 /** Brings one window of the running totals up to `now`, in a transaction of its own (a flush does each in turn). */
-export function advanceWindow(db: Db, now: number, window: keyof Marks): void {
-  writeTransaction(db, (tx) => advanceTotals(tx, now, window))
+export async function advanceWindow(db: Db, now: number, window: keyof Marks): Promise<void> {
+  await writeTransaction(db, (tx) => advanceTotals(tx, now, window))
 }
 
-export function addToBuckets(db: Db, deltas: Delta[], now: number): number {
-  return writeTransaction(db, (tx) => {
-    const marks = advanceTotals(tx, now)
+export async function addToBuckets(db: Db, deltas: Delta[], now: number): Promise<number> {
+  return writeTransaction(db, async (tx) => {
+    const marks = await advanceTotals(tx, now)
     if (deltas.length === 0) return 0
     const ids = [...new Set(deltas.map((d) => d.articleId))]
     const existing = new Set<string>()
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500)
-      for (const row of tx
+      for (const row of await tx
         .select({ id: articles.id })
         .from(articles)
-        .where(inArray(articles.id, chunk))
-        .all())
+        .where(inArray(articles.id, chunk)))
         existing.add(row.id)
     }
     let dropped = 0
@@ -47,21 +47,23 @@ export function addToBuckets(db: Db, deltas: Delta[], now: number): number {
       }
       kept.push(d)
     }
-    addToHourlyBuckets(tx, kept)
-    addToTotals(tx, marks, kept)
+    await addToHourlyBuckets(tx, kept)
+    await addToTotals(tx, marks, kept)
     return dropped
   })
 }
 
 /** Moves hourly buckets older than the longest window into daily totals. */
-export function rollUp(db: Db, now: number): number {
-  return writeTransaction(db, (tx) => {
+export async function rollUp(db: Db, now: number): Promise<number> {
+  return writeTransaction(db, async (tx) => {
+    // Two instances rolling up at once would both move the same hours: one at a time, each seeing the other's work.
+    await lockWithin(tx, 'view-rollup')
     // Only hours the 30-day total has already let go of: the running totals subtract them from the buckets.
-    const mark = tx.select().from(viewMarks).where(eq(viewMarks.name, '30d')).get()
+    const mark = await first(tx.select().from(viewMarks).where(eq(viewMarks.name, '30d')))
     if (mark === undefined) return 0
     const cutoff = Math.min(floorHour(now) - LONGEST_WINDOW_MS, mark.hour + 1)
     const day = sql<number>`(${viewBuckets.hour} - (${viewBuckets.hour} % ${DAY_MS}))`
-    const old = tx
+    const old = await tx
       .select({
         articleId: viewBuckets.articleId,
         day,
@@ -72,9 +74,9 @@ export function rollUp(db: Db, now: number): number {
       .from(viewBuckets)
       .where(lt(viewBuckets.hour, cutoff))
       .groupBy(viewBuckets.articleId, day)
-      .all()
     for (const row of old) {
-      tx.insert(viewDays)
+      await tx
+        .insert(viewDays)
         .values(row)
         .onConflictDoUpdate({
           target: [viewDays.articleId, viewDays.day],
@@ -84,9 +86,8 @@ export function rollUp(db: Db, now: number): number {
             botViews: sql`${viewDays.botViews} + excluded.bot_views`,
           },
         })
-        .run()
     }
-    tx.delete(viewBuckets).where(lt(viewBuckets.hour, cutoff)).run()
+    await tx.delete(viewBuckets).where(lt(viewBuckets.hour, cutoff))
     return old.length
   })
 }

@@ -14,7 +14,8 @@
  */
 import { and, desc, eq, gt, lte, type SQL, sql } from 'drizzle-orm'
 import { isVisible, summaryColumns } from '../articles/store.js'
-import { type Db, preparedOnce } from '../db/client.js'
+import { type Db, preparedOnce, type Statement, statement } from '../db/client.js'
+import { lockWithin } from '../db/locks.js'
 import { articles, articleTopics, viewBuckets, viewMarks, viewTotals } from '../db/schema.js'
 import { type Delta, HOUR_MS } from './counter.js'
 
@@ -45,6 +46,9 @@ export interface Marks {
   [REF]: number
 }
 
+/** A parameter both engines read as a floating-point number (PostgreSQL would infer bigint next to a count). */
+const real = (value: unknown) => sql`cast(${value} as double precision)`
+
 const floorHour = (ms: number) => ms - (ms % HOUR_MS)
 const trendWeight = (hour: number, ref: number) => 2 ** ((hour + HOUR_MS / 2 - ref) / HALF_LIFE_MS)
 
@@ -52,15 +56,11 @@ const trendWeight = (hour: number, ref: number) => 2 ** ((hour + HOUR_MS / 2 - r
  * Brings the totals up to `now` (subtracting hours that left their windows) inside a write transaction, and
  * answers the marks to add new counts against. The first call on a database builds the totals from the buckets.
  */
-export function advanceTotals(tx: Db, now: number, only?: keyof Marks): Marks {
+export async function advanceTotals(tx: Db, now: number, only?: keyof Marks): Promise<Marks> {
   const hour = floorHour(now)
-  const stored = new Map(
-    tx
-      .select()
-      .from(viewMarks)
-      .all()
-      .map((m) => [m.name, m.hour]),
-  )
+  // One flush at a time moves the marks (PostgreSQL: across instances); the next reads what it committed.
+  await lockWithin(tx, 'view-totals')
+  const stored = new Map((await tx.select().from(viewMarks)).map((m) => [m.name, m.hour]))
   if (!stored.has(REF)) return rebuildTotals(tx, hour)
   const marks = Object.fromEntries(stored) as unknown as Marks
   let moved = false
@@ -68,22 +68,23 @@ export function advanceTotals(tx: Db, now: number, only?: keyof Marks): Marks {
     if (only !== undefined && name !== only) continue
     const through = hour - hours * HOUR_MS
     if (through <= marks[name]) continue
-    subtract(tx, name, marks[name], through, marks[REF])
+    await subtract(tx, name, marks[name], through, marks[REF])
     marks[name] = through
-    setMark(tx, name, through)
+    await setMark(tx, name, through)
     moved = true
   }
   if (hour - marks[REF] >= 24 * HOUR_MS) {
     const factor = 2 ** ((marks[REF] - hour) / HALF_LIFE_MS)
-    tx.update(viewTotals)
-      .set({ trend: sql`${viewTotals.trend} * ${factor}` })
+    await tx
+      .update(viewTotals)
+      .set({ trend: sql`${viewTotals.trend} * ${real(factor)}` })
       .where(gt(viewTotals.trend, 0))
-      .run()
     marks[REF] = hour
-    setMark(tx, REF, hour)
+    await setMark(tx, REF, hour)
   }
   if (moved) {
-    tx.delete(viewTotals)
+    await tx
+      .delete(viewTotals)
       .where(
         and(
           lte(viewTotals.day, 0),
@@ -92,7 +93,6 @@ export function advanceTotals(tx: Db, now: number, only?: keyof Marks): Marks {
           lte(viewTotals.trend, EPSILON),
         ),
       )
-      .run()
   }
   return marks
 }
@@ -104,65 +104,75 @@ export function advanceTotals(tx: Db, now: number, only?: keyof Marks): Marks {
 function prepareStatements(db: Db) {
   const articleId = sql.placeholder('articleId')
   const amount = sql.placeholder('amount')
-  const lessBy = (set: Partial<Record<'day' | 'week' | 'month' | 'trend', SQL>>) =>
-    db.update(viewTotals).set(set).where(eq(viewTotals.articleId, articleId)).prepare()
+  const lessBy = (name: string, set: Partial<Record<'day' | 'week' | 'month' | 'trend', SQL>>) =>
+    statement(
+      db,
+      db.update(viewTotals).set(set).where(eq(viewTotals.articleId, articleId)),
+      `totals_less_${name}`,
+    )
   const statements = {
-    addToBucket: db
-      .insert(viewBuckets)
-      .values({
-        articleId,
-        hour: sql.placeholder('hour'),
-        views: sql.placeholder('views'),
-        uniques: sql.placeholder('uniques'),
-        botViews: sql.placeholder('botViews'),
-      })
-      .onConflictDoUpdate({
-        target: [viewBuckets.articleId, viewBuckets.hour],
-        set: {
-          views: sql`${viewBuckets.views} + excluded.views`,
-          uniques: sql`${viewBuckets.uniques} + excluded.uniques`,
-          botViews: sql`${viewBuckets.botViews} + excluded.bot_views`,
-        },
-      })
-      .prepare(),
-    addToTotals: db
-      .insert(viewTotals)
-      .values({
-        articleId,
-        day: sql.placeholder('day'),
-        week: sql.placeholder('week'),
-        month: sql.placeholder('month'),
-        trend: sql.placeholder('trend'),
-      })
-      .onConflictDoUpdate({
-        target: viewTotals.articleId,
-        set: {
-          day: sql`${viewTotals.day} + excluded.day`,
-          week: sql`${viewTotals.week} + excluded.week`,
-          month: sql`${viewTotals.month} + excluded.month`,
-          trend: sql`${viewTotals.trend} + excluded.trend`,
-        },
-      })
-      .prepare(),
+    addToBucket: statement(
+      db,
+      db
+        .insert(viewBuckets)
+        .values({
+          articleId,
+          hour: sql.placeholder('hour'),
+          views: sql.placeholder('views'),
+          uniques: sql.placeholder('uniques'),
+          botViews: sql.placeholder('botViews'),
+        })
+        .onConflictDoUpdate({
+          target: [viewBuckets.articleId, viewBuckets.hour],
+          set: {
+            views: sql`${viewBuckets.views} + excluded.views`,
+            uniques: sql`${viewBuckets.uniques} + excluded.uniques`,
+            botViews: sql`${viewBuckets.botViews} + excluded.bot_views`,
+          },
+        }),
+      'buckets_add',
+    ),
+    addToTotals: statement(
+      db,
+      db
+        .insert(viewTotals)
+        .values({
+          articleId,
+          day: sql.placeholder('day'),
+          week: sql.placeholder('week'),
+          month: sql.placeholder('month'),
+          trend: real(sql.placeholder('trend')),
+        })
+        .onConflictDoUpdate({
+          target: viewTotals.articleId,
+          set: {
+            day: sql`${viewTotals.day} + excluded.day`,
+            week: sql`${viewTotals.week} + excluded.week`,
+            month: sql`${viewTotals.month} + excluded.month`,
+            trend: sql`${viewTotals.trend} + excluded.trend`,
+          },
+        }),
+      'totals_add',
+    ),
     subtract: {
-      '1d': lessBy({ day: sql`${viewTotals.day} - ${amount}` }),
-      '7d': lessBy({ week: sql`${viewTotals.week} - ${amount}` }),
-      '30d': lessBy({ month: sql`${viewTotals.month} - ${amount}` }),
-      trend: lessBy({ trend: sql`${viewTotals.trend} - ${amount}` }),
-    },
+      '1d': lessBy('day', { day: sql`${viewTotals.day} - ${amount}` }),
+      '7d': lessBy('week', { week: sql`${viewTotals.week} - ${amount}` }),
+      '30d': lessBy('month', { month: sql`${viewTotals.month} - ${amount}` }),
+      trend: lessBy('trend', { trend: sql`${viewTotals.trend} - ${real(amount)}` }),
+    } as Record<Window | 'trend', Statement<never>>,
   }
   return statements
 }
 const statementsOf = preparedOnce(prepareStatements)
 
 /** Adds flushed counts to their hourly buckets. */
-export function addToHourlyBuckets(db: Db, deltas: readonly Delta[]): void {
+export async function addToHourlyBuckets(db: Db, deltas: readonly Delta[]): Promise<void> {
   const { addToBucket } = statementsOf(db)
-  for (const d of deltas) addToBucket.run({ ...d })
+  for (const d of deltas) await addToBucket.run({ ...d })
 }
 
 /** Adds flushed counts to every window that still contains their hour. */
-export function addToTotals(db: Db, marks: Marks, deltas: readonly Delta[]): void {
+export async function addToTotals(db: Db, marks: Marks, deltas: readonly Delta[]): Promise<void> {
   const { addToTotals: add } = statementsOf(db)
   for (const d of deltas) {
     if (d.views === 0) continue
@@ -173,38 +183,43 @@ export function addToTotals(db: Db, marks: Marks, deltas: readonly Delta[]): voi
       trend: d.hour > marks.trend ? d.views * trendWeight(d.hour, marks[REF]) : 0,
     }
     if (amounts.month === 0 && amounts.trend === 0) continue
-    add.run({ articleId: d.articleId, ...amounts })
+    await add.run({ articleId: d.articleId, ...amounts })
   }
 }
 
 /** Subtracts the buckets of hours (from, through] from one window's totals. */
-function subtract(tx: Db, name: keyof Marks, from: number, through: number, ref: number): void {
-  const rows = tx
+async function subtract(
+  tx: Db,
+  name: keyof Marks,
+  from: number,
+  through: number,
+  ref: number,
+): Promise<void> {
+  const rows = await tx
     .select({ articleId: viewBuckets.articleId, hour: viewBuckets.hour, views: viewBuckets.views })
     .from(viewBuckets)
     .where(and(gt(viewBuckets.hour, from), lte(viewBuckets.hour, through), gt(viewBuckets.views, 0)))
-    .all()
   const byArticle = new Map<string, number>()
   for (const r of rows) {
     const amount = name === 'trend' ? r.views * trendWeight(r.hour, ref) : r.views
     byArticle.set(r.articleId, (byArticle.get(r.articleId) ?? 0) + amount)
   }
   const statement = statementsOf(tx).subtract[name as Window | 'trend']
-  for (const [articleId, amount] of byArticle) statement.run({ articleId, amount })
+  for (const [articleId, amount] of byArticle) await statement.run({ articleId, amount })
 }
 
-function setMark(tx: Db, name: string, hour: number): void {
-  tx.insert(viewMarks)
+async function setMark(tx: Db, name: string, hour: number): Promise<void> {
+  await tx
+    .insert(viewMarks)
     .values({ name, hour })
     .onConflictDoUpdate({ target: viewMarks.name, set: { hour } })
-    .run()
 }
 
 /**
  * Computes every total from the hourly buckets: once, on a database that has none yet. The windows are summed in
  * SQL; only the trending horizon's buckets come to JavaScript, for their weights.
  */
-function rebuildTotals(tx: Db, hour: number): Marks {
+async function rebuildTotals(tx: Db, hour: number): Promise<Marks> {
   const marks: Marks = {
     '1d': hour - 24 * HOUR_MS,
     '7d': hour - 7 * 24 * HOUR_MS,
@@ -212,10 +227,10 @@ function rebuildTotals(tx: Db, hour: number): Marks {
     trend: hour - TRENDING_HORIZON_HOURS * HOUR_MS,
     [REF]: hour,
   }
-  tx.delete(viewTotals).run()
+  await tx.delete(viewTotals)
   const within = (mark: number) =>
     sql<number>`coalesce(sum(case when ${viewBuckets.hour} > ${mark} then ${viewBuckets.views} else 0 end), 0)`
-  const windows = tx
+  const windows = await tx
     .select({
       articleId: viewBuckets.articleId,
       day: within(marks['1d']),
@@ -225,20 +240,18 @@ function rebuildTotals(tx: Db, hour: number): Marks {
     .from(viewBuckets)
     .where(gt(viewBuckets.hour, marks['30d']))
     .groupBy(viewBuckets.articleId)
-    .all()
   const trend = new Map<string, number>()
-  const recent = tx
+  const recent = await tx
     .select({ articleId: viewBuckets.articleId, hour: viewBuckets.hour, views: viewBuckets.views })
     .from(viewBuckets)
     .where(gt(viewBuckets.hour, marks.trend))
-    .all()
   for (const r of recent)
     trend.set(r.articleId, (trend.get(r.articleId) ?? 0) + r.views * trendWeight(r.hour, hour))
   const { addToTotals: add } = statementsOf(tx)
   for (const w of windows) {
-    if (Number(w.month) > 0) add.run({ ...w, trend: trend.get(w.articleId) ?? 0 })
+    if (Number(w.month) > 0) await add.run({ ...w, trend: trend.get(w.articleId) ?? 0 })
   }
-  for (const [name, value] of Object.entries(marks)) setMark(tx, name, value)
+  for (const [name, value] of Object.entries(marks)) await setMark(tx, name, value)
   return marks
 }
 
@@ -269,7 +282,7 @@ export async function trending(db: Db, now: number, limit: number, topicId?: str
   const current = floorHour(now)
   // The current hour's views carry weight 2^((mid − now)/half-life) > 1 in `trend` while its middle is ahead.
   const excess = Math.max(0, 2 ** ((current + HOUR_MS / 2 - now) / HALF_LIFE_MS) - 1)
-  const score = sql<number>`${viewTotals.trend} * ${2 ** ((ref - now) / HALF_LIFE_MS)} - coalesce(${viewBuckets.views}, 0) * ${excess}`
+  const score = sql<number>`${viewTotals.trend} * ${real(2 ** ((ref - now) / HALF_LIFE_MS))} - coalesce(${viewBuckets.views}, 0) * ${real(excess)}`
   const rows = await db
     .select({ article: summaryColumns, score })
     .from(viewTotals)

@@ -1,6 +1,6 @@
 /** API tokens: shown once at creation, stored only as a SHA-256 hash. */
 import { createHash, randomBytes } from 'node:crypto'
-import { asc, eq } from 'drizzle-orm'
+import { asc, eq, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { isBusy } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
@@ -46,10 +46,11 @@ export async function listTokens(db: Db): Promise<TokenRecord[]> {
 
 /** Revokes by id or by name; answers how many tokens were revoked. */
 export async function revokeToken(db: Db, idOrName: string, now = Date.now()): Promise<number> {
-  const byId = await db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, idOrName))
-  if (byId.changes > 0) return byId.changes
-  const byName = await db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.name, idOrName))
-  return byName.changes
+  const revoke = (match: SQL) =>
+    db.update(apiTokens).set({ revokedAt: now }).where(match).returning({ id: apiTokens.id })
+  const byId = await revoke(eq(apiTokens.id, idOrName))
+  if (byId.length > 0) return byId.length
+  return (await revoke(eq(apiTokens.name, idOrName))).length
 }
 
 /** The live token behind a bearer string, or null; records when it was last used. */

@@ -1,7 +1,9 @@
 import { type Static, Type } from 'typebox'
+import { TOPIC_KINDS } from '../db/enums.js'
 import { Id, Image, Nullable, PaginationQuery, Ref, Slug, StringEnum, Timestamp } from '../http/schemas.js'
 
-export const TOPIC_KINDS = ['story', 'region', 'theme'] as const
+export { TOPIC_KINDS }
+
 const Kind = StringEnum(TOPIC_KINDS, {
   description: '`story` for a developing story hub, `region` or `theme`.',
 })

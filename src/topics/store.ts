@@ -1,9 +1,9 @@
 import { and, asc, count, eq, gt, inArray, lte, max, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { withUniqueSlug } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
+import { withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
 

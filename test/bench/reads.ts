@@ -53,7 +53,7 @@ function body(i: number, slugs: string[]) {
 }
 
 async function prepare(file: string, size: number) {
-  const database = openDatabase(file)
+  const database = await openDatabase({ engine: 'sqlite', path: file, busyTimeoutMs: 5000 })
   const { db } = database
   const now = Date.now()
   await seedDemo(db, now)
@@ -63,7 +63,7 @@ async function prepare(file: string, size: number) {
   const span = 5 * 365 * 86_400_000
   for (let i = 0; i < Math.min(BASE, size); i++) {
     const at = now - span + Math.floor((i / BASE) * span)
-    const row = createArticle(
+    const row = await createArticle(
       db,
       {
         headline: `${sentence(i, 8)} ${i}`,
@@ -76,7 +76,7 @@ async function prepare(file: string, size: number) {
       },
       at,
     )
-    publishArticle(db, row.id, at, undefined, at)
+    await publishArticle(db, row.id, at, undefined, at)
     slugs.push(row.slug)
   }
   // The rest of the archive: copies of the base articles, each with its own id, slug and time.
@@ -133,7 +133,7 @@ async function prepare(file: string, size: number) {
     id: string
     slug: string
   }[]
-  database.close()
+  await database.close()
   return ids
 }
 

@@ -26,14 +26,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 10_000)
 
 async function prepareDatabase(file: string) {
-  const database = openDatabase(file)
+  const database = await openDatabase({ engine: 'sqlite', path: file, busyTimeoutMs: 5000 })
   const now = Date.now()
   await createAuthor(database.db, { name: 'Bench Desk' }, now)
   await createTopic(database.db, { title: 'Bench' }, now)
   const ids: string[] = []
   for (let i = 0; i < ARTICLES; i++) {
     const at = now - (ARTICLES - i) * 60_000
-    const row = createArticle(
+    const row = await createArticle(
       database.db,
       {
         headline: `Bench article ${i}`,
@@ -46,7 +46,7 @@ async function prepareDatabase(file: string) {
       },
       at,
     )
-    publishArticle(database.db, row.id, at, undefined, at)
+    await publishArticle(database.db, row.id, at, undefined, at)
     ids.push(row.id)
   }
   // A month of hourly counts for a tenth of the articles, so that Most Popular has real work to do.
@@ -64,8 +64,8 @@ async function prepareDatabase(file: string) {
       })
     }
   }
-  addToBuckets(database.db, deltas, Date.now())
-  database.close()
+  await addToBuckets(database.db, deltas, Date.now())
+  await database.close()
   return ids
 }
 

@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { ARTICLE_STATUSES, ARTICLE_TYPES, TOPIC_KINDS } from '../enums.js'
 
 export interface StoredImage {
   url: string
@@ -24,7 +25,7 @@ export const topics = sqliteTable('topics', {
   slug: text('slug').notNull().unique(),
   title: text('title').notNull(),
   description: text('description'),
-  kind: text('kind', { enum: ['story', 'region', 'theme'] }).notNull(),
+  kind: text('kind', { enum: TOPIC_KINDS }).notNull(),
   heroImage: text('hero_image', { mode: 'json' }).$type<StoredImage>(),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
@@ -35,12 +36,12 @@ export const articles = sqliteTable(
   {
     id: text('id').primaryKey(),
     slug: text('slug').notNull().unique(),
-    type: text('type', { enum: ['news', 'opinion', 'analysis', 'podcast', 'live'] }).notNull(),
+    type: text('type', { enum: ARTICLE_TYPES }).notNull(),
     headline: text('headline').notNull(),
     standfirst: text('standfirst'),
     language: text('language').notNull(),
     /** 'published' with a future published_at is scheduled: visibility is decided at read time. */
-    status: text('status', { enum: ['draft', 'published'] }).notNull(),
+    status: text('status', { enum: ARTICLE_STATUSES }).notNull(),
     publishedAt: integer('published_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

@@ -1,6 +1,15 @@
 import { sql } from 'drizzle-orm'
 import { type AnySQLiteColumn, check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
+import {
+  CATEGORIES,
+  DEPRECATION_REASONS,
+  PRECISIONS,
+  QUALIFIERS,
+  RANKS,
+  SOURCE_KINDS,
+  VERIFICATIONS,
+} from '../enums.js'
 import { articles, topics } from './content.js'
 
 /* ---- Fact tables: sourced, time-varying, disputed figures ---- */
@@ -20,7 +29,7 @@ export const sources = sqliteTable('sources', {
   slug: text('slug').notNull().unique(),
   name: text('name').notNull(),
   kind: text('kind', {
-    enum: ['government', 'military', 'ministry', 'international', 'ngo', 'media', 'newsroom', 'other'],
+    enum: SOURCE_KINDS,
   }).notNull(),
   /** The party the source speaks for, if any: decides whether a claim is self-reported, adversary or independent. */
   partyId: text('party_id').references(() => parties.id, { onDelete: 'restrict' }),
@@ -66,30 +75,30 @@ export const figures = sqliteTable(
       .references(() => metrics.id, { onDelete: 'restrict' }),
     /** Null: all sides together (the newsroom's "over 200" killed in the war). */
     subjectPartyId: text('subject_party_id').references(() => parties.id, { onDelete: 'restrict' }),
-    category: text('category', { enum: ['military', 'civilian', 'all', 'unknown'] }).notNull(),
+    category: text('category', { enum: CATEGORIES }).notNull(),
     /** The other side of a captured figure: captured *by*. */
     counterpartyId: text('counterparty_id').references(() => parties.id, { onDelete: 'restrict' }),
     claimantId: text('claimant_id')
       .notNull()
       .references(() => sources.id, { onDelete: 'restrict' }),
     qualifier: text('qualifier', {
-      enum: ['exact', 'at-least', 'more-than', 'around', 'up-to', 'fewer-than', 'range', 'unknown'],
+      enum: QUALIFIERS,
     }).notNull(),
     best: integer('best'),
     low: integer('low'),
     high: integer('high'),
     verbatim: text('verbatim').notNull(),
     asOf: integer('as_of').notNull(),
-    asOfPrecision: text('as_of_precision', { enum: ['minute', 'hour', 'day', 'month', 'year'] }).notNull(),
+    asOfPrecision: text('as_of_precision', { enum: PRECISIONS }).notNull(),
     sourceUrl: text('source_url'),
     quote: text('quote'),
     articleId: text('article_id').references(() => articles.id, { onDelete: 'set null' }),
     verification: text('verification', {
-      enum: ['unverified', 'corroborated', 'verified', 'disputed'],
+      enum: VERIFICATIONS,
     }).notNull(),
-    rank: text('rank', { enum: ['preferred', 'normal', 'deprecated'] }).notNull(),
+    rank: text('rank', { enum: RANKS }).notNull(),
     deprecationReason: text('deprecation_reason', {
-      enum: ['superseded', 'corrected', 'retracted', 'duplicate'],
+      enum: DEPRECATION_REASONS,
     }),
     deprecationNote: text('deprecation_note'),
     deprecatedAt: integer('deprecated_at'),

@@ -15,14 +15,17 @@ import { Author } from './authors/schemas.js'
 import { collectionRoutes } from './collections/routes.js'
 import { Collection } from './collections/schemas.js'
 import type { Config } from './config.js'
-import { type Database, openDatabase } from './db/client.js'
+import { type Channel, type Database, openDatabase } from './db/client.js'
 import { uuidv7 } from './db/ids.js'
 import { referenceRoutes } from './facts/reference-routes.js'
 import { factRoutes } from './facts/routes.js'
 import { FactTable, Figure, Metric, Party, Source } from './facts/schemas.js'
 import { factTablesByTopic } from './facts/tables.js'
+import { redisChannel, SharedBus } from './http/bus.js'
 import { popularityRoutes } from './popularity/routes.js'
 import { Popularity } from './popularity/service.js'
+import { SharedViewRules } from './popularity/shared.js'
+import { connectRedis } from './shared/redis.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -96,6 +99,7 @@ function purgerFor(config: Config, log: FastifyBaseLogger): Purger {
 export async function buildApp(config: Config, deps: AppDeps = {}) {
   const database = deps.database ?? (await openDatabase(config.database))
   const clock = deps.clock ?? Date.now
+  const shared = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix) : undefined
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
     // Two access lines per request cost more than a cached read itself; the CDN or load balancer keeps access logs.
@@ -136,12 +140,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     done()
   })
   rejectUnknownQueries(app)
+  const transport: (Channel & { close?(): Promise<void> }) | undefined = shared
+    ? redisChannel(shared.redis, `${shared.prefix}:invalidations`)
+    : database.channel
   const popularity = new Popularity({
     db: database.db,
     clock,
     flushIntervalMs: config.viewsFlushIntervalMs,
     rateLimitPerMinute: config.viewsRateLimitPerMinute,
     limits: { perAddressHourly: config.viewsPerAddressHourly, memoryEntries: config.viewsMemoryEntries },
+    ...(shared
+      ? {
+          shared: new SharedViewRules(shared, {
+            perAddressHourly: config.viewsPerAddressHourly,
+            perMinute: config.viewsRateLimitPerMinute,
+          }),
+        }
+      : {}),
     siteUrl: config.siteUrl,
     log: app.log,
   })
@@ -150,6 +165,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   // Buffered view counts are written before the database closes.
   app.addHook('onClose', async () => {
     await popularity.close()
+    await transport?.close?.()
+    await shared?.close()
     if (!deps.database) await database.close()
   })
   app.setValidatorCompiler(validatorCompiler())
@@ -217,6 +234,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   const feature = { db: database.db, config, clock, events: new EventEmitter() }
+  // Other instances hear this one's invalidations through Redis or PostgreSQL; SQLite has only this process.
+  let bus = deps.bus
+  if (bus === undefined && transport !== undefined) {
+    const sharedBus = new SharedBus(transport, app.log)
+    await sharedBus.start()
+    bus = sharedBus
+  }
+  bus ??= new LocalBus()
+  bus.subscribe((keys) => {
+    if (keys.some((key) => key === '*' || key.startsWith('article'))) popularity.invalidate()
+  })
   await app.register(authPlugin, { db: database.db })
   await app.register(cachePlugin, {
     policy: {
@@ -226,7 +254,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       staleIfErrorSeconds: config.cacheStaleIfError,
       responseCacheBytes: config.responseCacheBytes,
     },
-    bus: deps.bus ?? new LocalBus(),
+    bus,
     purger: deps.purger ?? purgerFor(config, app.log),
     schedule: {
       next: (now) => nextScheduled(database.db, now),
@@ -234,7 +262,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     },
     clock,
   })
-  await app.register(healthRoutes, { database })
+  await app.register(healthRoutes, { database, ...(shared ? { shared } : {}) })
   await app.register(metricsPlugin, { popularity, clock })
   await app.register(articleRoutes, feature)
   await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })

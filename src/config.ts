@@ -12,6 +12,8 @@ export interface Config {
   database: DatabaseConfig
   /** Shared short-lived state and cross-instance messages; undefined: each instance keeps its own. */
   redisUrl: string | undefined
+  /** Prefix of every Redis key and channel, so several newsrooms can share one Redis. */
+  redisPrefix: string
   demoData: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** An access line for every request ("incoming request", "request completed"). */
@@ -95,6 +97,12 @@ export function loadConfig(env: Env = {}): Config {
     port: read('PORT', 3000, integer(0, 65535), 'a port number 0-65535'),
     host: read('HOST', '0.0.0.0', (raw) => raw, 'a host name or address'),
     database: { engine: 'sqlite', path: './data/newsdesk.db', busyTimeoutMs: 5_000 },
+    redisPrefix: read(
+      'REDIS_PREFIX',
+      'newsdesk',
+      (raw) => (/^[A-Za-z0-9_.-]{1,64}$/.test(raw) ? raw : undefined),
+      'letters, digits, _ . - (up to 64)',
+    ),
     redisUrl: read(
       'REDIS_URL',
       undefined,
@@ -201,6 +209,13 @@ export function loadConfig(env: Env = {}): Config {
         'milliseconds 100-600000',
       ),
     }
+    const schema = read(
+      'DATABASE_SCHEMA',
+      undefined,
+      (raw) => (/^[a-z_][a-z0-9_]{0,62}$/.test(raw) ? raw : undefined),
+      'a lowercase schema name',
+    )
+    if (schema !== undefined) config.database.schema = schema
   } else {
     if (env.DATABASE_REPLICA_URLS) problems.push('DATABASE_REPLICA_URLS needs a postgres:// DATABASE_URL')
     config.database = {

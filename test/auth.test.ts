@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { apiTokens } from '../src/db/schema.js'
-import { build } from './helper.js'
+import { build, databaseEnv, type TestContext } from './helper.js'
 
 const run = promisify(execFile)
-const cli = (dir: string, ...args: string[]) =>
+const cli = (ctx: TestContext, ...args: string[]) =>
   run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: `file:${join(dir, 'test.db')}`, LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...databaseEnv(ctx), LOG_LEVEL: 'silent' },
   })
 
 const WRITES = [
@@ -76,20 +75,12 @@ t.test('editors-only reads: listing drafts needs content:write', async (t) => {
 
 t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async (t) => {
   const ctx = await build(t)
-  const created = await cli(
-    ctx.dir,
-    'tokens',
-    'create',
-    '--name',
-    'cms',
-    '--scopes',
-    'content:write,facts:write',
-  )
+  const created = await cli(ctx, 'tokens', 'create', '--name', 'cms', '--scopes', 'content:write,facts:write')
   const lines = created.stdout.trim().split('\n')
   const token = lines.at(-1) as string
   t.match(token, /^nd_[A-Za-z0-9_-]{43}$/, 'the token alone on the last line')
 
-  const stored = ctx.database.db.select().from(apiTokens).all()
+  const stored = await ctx.database.db.select().from(apiTokens)
   t.equal(stored.length, 1)
   t.not(stored[0]?.tokenHash, token)
   t.notOk(JSON.stringify(stored).includes(token), 'the token itself is not stored anywhere')
@@ -104,11 +95,11 @@ t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async
   })
   t.equal(ok.statusCode, 201)
 
-  const listed = await cli(ctx.dir, 'tokens', 'list')
+  const listed = await cli(ctx, 'tokens', 'list')
   t.match(listed.stdout, /\tcms\tcontent:write,facts:write\tactive\tlast used 20/)
   t.notOk(listed.stdout.includes(token))
 
-  await cli(ctx.dir, 'tokens', 'revoke', 'cms')
+  await cli(ctx, 'tokens', 'revoke', 'cms')
   const revoked = await ctx.app.inject({
     method: 'POST',
     url: '/v1/authors',
@@ -116,12 +107,12 @@ t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async
     payload: { name: 'Too late' },
   })
   t.equal(revoked.statusCode, 401)
-  t.match((await cli(ctx.dir, 'tokens', 'list')).stdout, /\tcms\t.*\trevoked 20/)
+  t.match((await cli(ctx, 'tokens', 'list')).stdout, /\tcms\t.*\trevoked 20/)
 
   await t.rejects(
-    cli(ctx.dir, 'tokens', 'create', '--name', 'x', '--scopes', 'root'),
+    cli(ctx, 'tokens', 'create', '--name', 'x', '--scopes', 'root'),
     'an unknown scope is refused',
   )
-  await t.rejects(cli(ctx.dir, 'tokens', 'create', '--scopes', 'admin'), 'a name is required')
-  await t.rejects(cli(ctx.dir, 'tokens', 'revoke', 'nobody'), 'revoking an unknown token fails')
+  await t.rejects(cli(ctx, 'tokens', 'create', '--scopes', 'admin'), 'a name is required')
+  await t.rejects(cli(ctx, 'tokens', 'revoke', 'nobody'), 'revoking an unknown token fails')
 })

@@ -3,7 +3,8 @@
  */
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import t from 'tap'
-import { article, build, type TestContext } from './helper.js'
+import type { SqliteDatabase } from '../src/db/sqlite.js'
+import { article, build, engine, type TestContext } from './helper.js'
 
 const MAIN = 'azerbaijani-and-armenian-foreign-ministers-meet-in-new-york'
 const TOPIC = '2022-azerbaijani-attack-on-armenia'
@@ -505,35 +506,41 @@ t.test('the number of queries per read does not grow with the page size', async 
   t.same((await cached.queriesOf(`/v1/articles/${MAIN}`)).queries, [], 'a cache hit runs no query')
 })
 
-t.test('every list filter and sort is answered from an index', async (t) => {
-  const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })
-  const sqlite = (ctx.database.db as unknown as { $client: import('better-sqlite3').Database }).$client
-  for (const query of [
-    'limit=20',
-    'sort=oldest',
-    `topic=${TOPIC}`,
-    'tag=ceasefire',
-    'author=oc-media',
-    'type=opinion',
-    'from=2022-09-01T00:00:00Z&to=2022-10-01T00:00:00Z',
-  ]) {
-    const { queries } = await ctx.queriesOf(`/v1/articles?${query}`)
-    const list = queries.find((q) => /order by/.test(q) && /limit \?$/.test(q)) as string
-    t.ok(list, `${query}: the list query`)
-    const plan = sqlite
-      .prepare(`explain query plan ${list}`)
-      .all(...Array.from({ length: (list.match(/\?/g) ?? []).length }, () => 1))
-      .map((row) => (row as { detail: string }).detail)
-    t.notOk(
-      plan.some((step) => /^SCAN (articles|article_topics|article_tags|bylines)$/.test(step)),
-      `${query}: no full scan (${plan.join('; ')})`,
-    )
-    t.notOk(
-      plan.some((step) => /TEMP B-TREE FOR ORDER BY/.test(step)),
-      `${query}: read in order from the index, no sort of all matches`,
-    )
-  }
-})
+// PostgreSQL plans by table statistics (a six-article demo is rightly read with a scan); the SQLite planner
+// shows the indexes the queries were written for.
+t.test(
+  'every list filter and sort is answered from an index',
+  { skip: engine === 'postgres' && 'SQLite query plans' },
+  async (t) => {
+    const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })
+    const sqlite = (ctx.database as SqliteDatabase).connection
+    for (const query of [
+      'limit=20',
+      'sort=oldest',
+      `topic=${TOPIC}`,
+      'tag=ceasefire',
+      'author=oc-media',
+      'type=opinion',
+      'from=2022-09-01T00:00:00Z&to=2022-10-01T00:00:00Z',
+    ]) {
+      const { queries } = await ctx.queriesOf(`/v1/articles?${query}`)
+      const list = queries.find((q) => /order by/.test(q) && /limit \?$/.test(q)) as string
+      t.ok(list, `${query}: the list query`)
+      const plan = sqlite
+        .prepare(`explain query plan ${list}`)
+        .all(...Array.from({ length: (list.match(/\?/g) ?? []).length }, () => 1))
+        .map((row) => (row as { detail: string }).detail)
+      t.notOk(
+        plan.some((step) => /^SCAN (articles|article_topics|article_tags|bylines)$/.test(step)),
+        `${query}: no full scan (${plan.join('; ')})`,
+      )
+      t.notOk(
+        plan.some((step) => /TEMP B-TREE FOR ORDER BY/.test(step)),
+        `${query}: read in order from the index, no sort of all matches`,
+      )
+    }
+  },
+)
 
 t.test('kept list totals change exactly with publications', async (t) => {
   const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })

@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse/sync'
+import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { rawRows } from '../src/db/client.js'
 import { build } from './helper.js'
 
 const TABLE = '/v1/fact-tables/september-2022-clashes-casualties'
@@ -439,28 +441,34 @@ t.test('editors manage parties, sources, metrics and tables; facts:write is requ
 
 t.test('the database itself refuses inconsistent numbers, whatever writes them', async (t) => {
   const ctx = await build(t, { demo: true })
-  const sqlite = (ctx.database.db as unknown as { $client: import('better-sqlite3').Database }).$client
-  const insert = (qualifier: string, best: number | null, low: number | null, high: number | null) => () =>
-    sqlite
-      .prepare(
-        `insert into figures (id, table_id, metric_id, subject_party_id, category, claimant_id, qualifier, best, low, high,
+  let n = 0
+  const insert = (qualifier: string, best: number | null, low: number | null, high: number | null) =>
+    rawRows(
+      ctx.database.db,
+      sql`insert into figures (id, table_id, metric_id, subject_party_id, category, claimant_id, qualifier, best, low, high,
           verbatim, as_of, as_of_precision, verification, rank, recorded_at, recorded_by)
-         select 'x-' || abs(random()), t.id, m.id, null, 'all', s.id, ?, ?, ?, ?, 'x', 0, 'day', 'unverified', 'normal', 0, 'test'
+         select ${`x-${++n}`}, t.id, m.id, null, 'all', s.id, ${qualifier}, ${best}, ${low}, ${high}, 'x', 0, 'day', 'unverified', 'normal', 0, 'test'
          from fact_tables t, metrics m, sources s limit 1`,
-      )
-      .run(qualifier, best, low, high)
-  t.throws(insert('range', null, 50, 10), /CHECK constraint failed/, 'low > high')
-  t.throws(insert('at-least', 5, 10, null), /CHECK constraint failed/, 'best < low')
-  t.throws(insert('exact', null, null, null), /CHECK constraint failed/, 'exact without a number')
-  t.throws(insert('unknown', 3, null, null), /CHECK constraint failed/, 'unknown with a number')
-  t.throws(insert('exact', -1, null, null), /CHECK constraint failed/, 'negative')
-  t.throws(
-    () =>
-      sqlite
-        .prepare("update figures set rank = 'deprecated' where rowid = (select min(rowid) from figures)")
-        .run(),
-    /CHECK constraint failed/,
+    )
+  // SQLite and PostgreSQL word it differently; both name the CHECK constraint that refused the row.
+  const refused = /CHECK constraint failed|violates check constraint/
+  await t.rejects(insert('range', null, 50, 10), refused, 'low > high')
+  await t.rejects(insert('at-least', 5, 10, null), refused, 'best < low')
+  await t.rejects(insert('exact', null, null, null), refused, 'exact without a number')
+  await t.rejects(insert('unknown', 3, null, null), refused, 'unknown with a number')
+  await t.rejects(insert('exact', -1, null, null), refused, 'negative')
+  await t.rejects(
+    rawRows(
+      ctx.database.db,
+      sql`update figures set rank = 'deprecated' where id = (select min(id) from figures)`,
+    ),
+    refused,
     'deprecation needs a reason and a time',
   )
-  t.doesNotThrow(insert('range', 15, 10, 20), 'a consistent range is accepted')
+  await t.resolves(insert('range', 15, 10, 20), 'a consistent range is accepted')
+  const [row] = await rawRows<{ n: number }>(
+    ctx.database.db,
+    sql`select count(*) as n from figures where id like 'x-%'`,
+  )
+  t.equal(Number(row?.n), 1, 'only the consistent row was stored')
 })

@@ -6,13 +6,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { is, sql, Table } from 'drizzle-orm'
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { type App, buildApp } from '../src/app.js'
 import type { Config } from '../src/config.js'
 import { loadConfig } from '../src/config.js'
-import { type Database, openDatabase } from '../src/db/client.js'
+import { type Database, openDatabase, rawRows } from '../src/db/client.js'
 import { dropSchema } from '../src/db/postgres.js'
+import * as schema from '../src/db/schema.js'
 import { seedDemo } from '../src/demo/seed.js'
 import type { Purger } from '../src/http/cache.js'
 import { createToken, type Scope } from '../src/tokens/store.js'
@@ -38,7 +41,9 @@ export async function build(
   const config = loadConfig({
     DATABASE_URL: TEST_DATABASE_URL ?? `file:${join(dir, 'test.db')}`,
     LOG_LEVEL: 'silent',
-    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...(TEST_REDIS_URL
+      ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `nd-${randomBytes(6).toString('hex')}` }
+      : {}),
     ...options.env,
   })
   if (config.database.engine === 'postgres') config.database.schema = testSchema()
@@ -84,6 +89,13 @@ export async function build(
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || undefined
 export const engine: 'sqlite' | 'postgres' = TEST_DATABASE_URL ? 'postgres' : 'sqlite'
+
+/** Environment that points a child process (the CLI, a server) at this test's database. */
+export function databaseEnv(ctx: Pick<TestContext, 'config' | 'dir'>): Record<string, string> {
+  const database = ctx.config.database
+  if (database.engine === 'sqlite') return { DATABASE_URL: `file:${database.path}` }
+  return { DATABASE_URL: database.url, ...(database.schema ? { DATABASE_SCHEMA: database.schema } : {}) }
+}
 
 /** A schema name no other test uses, for a test of its own on the shared PostgreSQL server. */
 export const testSchema = () => `t_${process.pid}_${randomBytes(5).toString('hex')}`
@@ -132,4 +144,60 @@ export async function article(
   })
   if (published.statusCode !== 200) throw new Error(`publish failed: ${published.body}`)
   return published.json()
+}
+
+/** Every row of every table, as JSON: what a test searches for data that must never be stored. */
+export async function dumpTables(ctx: Pick<TestContext, 'database'>): Promise<string> {
+  const tables = Object.values(schema).filter((value) => is(value, Table)) as SQLiteTable[]
+  const rows = await Promise.all(tables.map((table) => ctx.database.db.select().from(table)))
+  return JSON.stringify(rows)
+}
+
+/** Makes every write to the view buckets fail until the answered function is called (a database refusing). */
+export async function refuseViewWrites(ctx: Pick<TestContext, 'database'>): Promise<() => Promise<void>> {
+  const { db } = ctx.database
+  if (ctx.database.engine === 'sqlite') {
+    await rawRows(
+      db,
+      sql`create trigger refuse_views before insert on view_buckets begin select raise(abort, 'refused'); end`,
+    )
+    return async () => {
+      await rawRows(db, sql`drop trigger refuse_views`)
+    }
+  }
+  await rawRows(
+    db,
+    sql`create function refuse_views() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`,
+  )
+  await rawRows(
+    db,
+    sql`create trigger refuse_views before insert or update on view_buckets for each row execute function refuse_views()`,
+  )
+  return async () => {
+    await rawRows(db, sql`drop trigger refuse_views on view_buckets`)
+    await rawRows(db, sql`drop function refuse_views()`)
+  }
+}
+
+/** A second connection to this test's database, as another process would hold one. */
+export async function otherSession(ctx: Pick<TestContext, 'config'>) {
+  const database = ctx.config.database
+  if (database.engine === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3')
+    const connection = new SQLite(database.path)
+    return {
+      exec: async (statements: string) => void connection.exec(statements),
+      close: async () => void connection.close(),
+    }
+  }
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({
+    connectionString: database.url,
+    ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
+  })
+  await client.connect()
+  return {
+    exec: async (statements: string) => void (await client.query(statements)),
+    close: () => client.end(),
+  }
 }

@@ -408,7 +408,12 @@ export class ListTotals {
   constructor(bus: InvalidationBus) {
     // Filters name topics and authors by slug too: a new slug changes what a filter matches.
     bus.subscribe((keys) => {
-      if (keys.includes('articles') || keys.includes('topics') || keys.includes('authors'))
+      if (
+        keys.includes('articles') ||
+        keys.includes('topics') ||
+        keys.includes('authors') ||
+        keys.includes('*')
+      )
         this.totals.clear()
     })
   }

@@ -28,7 +28,7 @@ export type DatabaseConfig =
       poolSize: number
       statementTimeoutMs: number
       connectTimeoutMs: number
-      /** Tests: a schema of its own per test, created and migrated on open, dropped on close. */
+      /** A schema of its own (`DATABASE_SCHEMA`; tests use one each), created and migrated on open. */
       schema?: string
     }
 

@@ -78,6 +78,7 @@ export async function openPostgres(config: PostgresConfig, options: OpenOptions 
       )) as unknown as Db
   registerTransactions(db, (fn) => primary.transaction((tx) => fn(tx as unknown as Db)))
   const channel = notifications(config, primaryPool)
+  let closed = false
   return {
     engine: 'postgres',
     db,
@@ -87,6 +88,8 @@ export async function openPostgres(config: PostgresConfig, options: OpenOptions 
       return true
     },
     close: async () => {
+      if (closed) return
+      closed = true
       await channel.close()
       await Promise.all([primaryPool, ...replicaPools].map((pool) => pool.end()))
     },

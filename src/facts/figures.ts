@@ -3,8 +3,7 @@
  * new figure and deprecates the wrong one in the same transaction. Nothing is ever deleted or edited in place.
  */
 
-import { and, asc, desc, eq, isNull, lte, ne } from 'drizzle-orm'
-import { alias } from 'drizzle-orm/sqlite-core'
+import { and, asc, desc, eq, inArray, isNull, lte, ne } from 'drizzle-orm'
 import { visibleTo } from '../articles/store.js'
 import { type Db, first, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
@@ -216,20 +215,17 @@ export async function deprecateFigure(
   })
 }
 
-const subject = alias(parties, 'subject')
-const counterparty = alias(parties, 'counterparty')
-const claimantParty = alias(parties, 'claimant_party')
-
-/** Every figure of a table (or one figure), with what it points at, in as-of order. */
+/**
+ * Every figure of a table (or one figure), with what it points at, in as-of order: one query for the figures and
+ * what they join to once, one for the parties they name (a figure names up to three; self-joins under aliases
+ * are spelled differently by each engine).
+ */
 export async function loadFigures(db: Db, where: { tableId: string } | { id: string }) {
-  return db
+  const rows = await db
     .select({
       figure: figures,
       metric: metrics,
-      subject,
-      counterparty,
       claimant: sources,
-      claimantParty,
       article: {
         id: articles.id,
         slug: articles.slug,
@@ -241,12 +237,30 @@ export async function loadFigures(db: Db, where: { tableId: string } | { id: str
     .from(figures)
     .innerJoin(metrics, eq(metrics.id, figures.metricId))
     .innerJoin(sources, eq(sources.id, figures.claimantId))
-    .leftJoin(subject, eq(subject.id, figures.subjectPartyId))
-    .leftJoin(counterparty, eq(counterparty.id, figures.counterpartyId))
-    .leftJoin(claimantParty, eq(claimantParty.id, sources.partyId))
     .leftJoin(articles, eq(articles.id, figures.articleId))
     .where('tableId' in where ? eq(figures.tableId, where.tableId) : eq(figures.id, where.id))
     .orderBy(asc(figures.asOf), asc(figures.recordedAt), asc(figures.id))
+  const ids = new Set<string>()
+  for (const r of rows)
+    for (const id of [r.figure.subjectPartyId, r.figure.counterpartyId, r.claimant.partyId])
+      if (id) ids.add(id)
+  const named = new Map(
+    ids.size === 0
+      ? []
+      : (
+          await db
+            .select()
+            .from(parties)
+            .where(inArray(parties.id, [...ids]))
+        ).map((p) => [p.id, p] as const),
+  )
+  const party = (id: string | null) => (id === null ? null : (named.get(id) ?? null))
+  return rows.map((r) => ({
+    ...r,
+    subject: party(r.figure.subjectPartyId),
+    counterparty: party(r.figure.counterpartyId),
+    claimantParty: party(r.claimant.partyId),
+  }))
 }
 
 export type LoadedFigure = Awaited<ReturnType<typeof loadFigures>>[number]

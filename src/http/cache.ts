@@ -47,15 +47,16 @@ export interface CachePolicy {
 /** Carries invalidations between whoever writes and whoever caches. */
 export interface InvalidationBus {
   publish(keys: string[]): void
-  subscribe(listener: (keys: string[]) => void): void
+  /** `origin` is 'remote' for keys another instance published; `*` among the keys means everything. */
+  subscribe(listener: (keys: string[], origin: 'local' | 'remote') => void): void
 }
 
 export class LocalBus implements InvalidationBus {
-  private readonly listeners: ((keys: string[]) => void)[] = []
+  private readonly listeners: ((keys: string[], origin: 'local' | 'remote') => void)[] = []
   publish(keys: string[]): void {
-    for (const listener of this.listeners) listener(keys)
+    for (const listener of this.listeners) listener(keys, 'local')
   }
-  subscribe(listener: (keys: string[]) => void): void {
+  subscribe(listener: (keys: string[], origin: 'local' | 'remote') => void): void {
     this.listeners.push(listener)
   }
 }
@@ -176,6 +177,10 @@ export class ResponseCache {
   }
 
   invalidate(keys: readonly string[]): void {
+    if (keys.includes('*')) {
+      this.clear()
+      return
+    }
     for (const key of keys) {
       const urls = this.byKey.get(key)
       if (urls === undefined) continue
@@ -307,9 +312,10 @@ export const cachePlugin = fp(
     timer.unref()
     app.addHook('onClose', async () => clearInterval(timer))
 
-    bus.subscribe((keys) => {
+    bus.subscribe((keys, origin) => {
       cache?.invalidate(keys)
-      purger.purge(keys)
+      // The instance that wrote tells the CDN, once.
+      if (origin === 'local') purger.purge(keys)
     })
     app.decorate('invalidate', (keys: Iterable<string>) => {
       const list = [...new Set(keys)]

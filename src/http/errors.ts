@@ -143,7 +143,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     request.log.error({ err: error }, 'database unavailable')
     return sendProblem(
       reply,
-      problem(503, 'unavailable', 'The database is not available; nothing was changed. Retry shortly.'),
+      problem(503, 'unavailable', 'The service is briefly unavailable; nothing was changed. Retry shortly.'),
       { 'retry-after': '1' },
     )
   }

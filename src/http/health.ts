@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Database } from '../db/client.js'
+import type { SharedState } from '../shared/redis.js'
 import { problem, sendProblem } from './errors.js'
 import { problems } from './schemas.js'
 
 const Status = Type.Object({ status: Type.String() }, { additionalProperties: false, title: 'Status' })
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database; shared?: SharedState }> = async (
+  app,
+  { database, shared },
+) => {
   app.get(
     '/health',
     {
@@ -31,7 +35,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
       schema: {
         tags: ['operations'],
         operationId: 'ready',
-        summary: 'Readiness: the database answers',
+        summary: 'Readiness: the database (and Redis, when configured) answers',
         response: { 200: Status, 503: problems(503)[503] },
       },
     },
@@ -44,6 +48,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = a
         request.log.error({ err: error }, 'database is not ready')
       }
       if (!ok) return sendProblem(reply, problem(503, 'not-ready', 'The database is not available.'))
+      if (shared) {
+        let redis = false
+        try {
+          redis = await shared.ping()
+        } catch (error) {
+          request.log.error({ err: error }, 'Redis is not ready')
+        }
+        if (!redis) return sendProblem(reply, problem(503, 'not-ready', 'Redis is not available.'))
+      }
       return { status: 'ready' }
     },
   )

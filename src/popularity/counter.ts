@@ -123,6 +123,20 @@ export class ViewCounter {
     return 'counted'
   }
 
+  /** Adds a view the shared rules (Redis) decided to count. */
+  addCounted(articleId: string, now: number, unique: boolean): void {
+    const delta = this.delta(articleId, now - (now % HOUR_MS))
+    delta.views++
+    if (unique) delta.uniques++
+  }
+
+  /** Counts a bot's view apart; answers false for a reader. */
+  countBot(articleId: string, now: number, userAgent: string | undefined): boolean {
+    if (!this.isBot(userAgent)) return false
+    this.delta(articleId, now - (now % HOUR_MS)).botViews++
+    return true
+  }
+
   /** Hands over everything counted since the last call. */
   take(): Delta[] {
     const deltas: Delta[] = []

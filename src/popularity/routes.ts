@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { ArticleParams, ArticleSummary } from '../articles/schemas.js'
 import { lookupArticle } from '../articles/store.js'
@@ -88,6 +89,24 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
     done(null, body),
   )
 
+  /** The beacon with the rules shared through Redis: the same answers, each rule held across instances. */
+  const sharedBeacon = async (
+    ref: string,
+    ip: string,
+    userAgent: string | undefined,
+    reply: FastifyReply,
+  ) => {
+    const wait = await popularity.sharedRateLimit(ip)
+    if (wait > 0) throw tooManyRequests(wait)
+    const articleId = popularity.knownArticleId(ref) ?? (await popularity.visibleArticleId(ref))
+    if (articleId === undefined) throw notFound(`No published article has the id or slug "${ref}".`)
+    await popularity.recordShared(articleId, ip, userAgent)
+    return reply
+      .code(202)
+      .header('cache-control', 'no-store')
+      .send(undefined as never)
+  }
+
   app.post(
     '/v1/articles/:article/views',
     {
@@ -115,6 +134,8 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
     },
     (request, reply) => {
       const ip = request.ip // parsed from X-Forwarded-For behind a proxy: read it once
+      if (popularity.shared)
+        return sharedBeacon(request.params.article, ip, request.headers['user-agent'], reply)
       const wait = popularity.rateLimit(ip)
       if (wait > 0) throw tooManyRequests(wait)
       const count = (articleId: string | undefined) => {

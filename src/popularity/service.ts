@@ -15,6 +15,7 @@ import {
   ViewCounter,
   type ViewOutcome,
 } from './counter.js'
+import type { SharedViewRules } from './shared.js'
 import { addToBuckets, advanceWindow, rollUp } from './store.js'
 import { mostViewed, SPANS, trending, type Window } from './totals.js'
 
@@ -32,6 +33,8 @@ export interface PopularityOptions {
   clock: () => number
   flushIntervalMs: number
   rateLimitPerMinute: number
+  /** Rules shared with other instances through Redis. */
+  shared?: SharedViewRules
   limits: CounterLimits
   siteUrl: string
   log: FastifyBaseLogger
@@ -86,6 +89,66 @@ export class Popularity {
     return this.limiter.check(networkOf(client), this.options.clock())
   }
 
+  /** The view rules shared through Redis, when configured; each instance keeps its own otherwise. */
+  get shared(): SharedViewRules | undefined {
+    return this.options.shared
+  }
+
+  /** `rateLimit` across every instance; falls back to this instance's own limit while Redis is unreachable. */
+  async sharedRateLimit(client: string): Promise<number> {
+    const now = this.options.clock()
+    if (this.options.shared) {
+      try {
+        return await this.options.shared.rateLimit(networkOf(client), now)
+      } catch (error) {
+        this.sharedFailed(error)
+      }
+    }
+    return this.limiter.check(networkOf(client), now)
+  }
+
+  /** `record` with the shared rules; falls back to this instance's own rules while Redis is unreachable. */
+  async recordShared(articleId: string, ip: string, userAgent: string | undefined): Promise<ViewOutcome> {
+    const now = this.options.clock()
+    if (this.options.shared && !this.counter.countBot(articleId, now, userAgent)) {
+      try {
+        const network = networkOf(ip)
+        const { outcome, unique } = await this.options.shared.decide({
+          articleId,
+          ip,
+          network,
+          userAgent,
+          now,
+        })
+        if (outcome === 'counted') this.counter.addCounted(articleId, now, unique)
+        if (outcome === 'capped') this.counter.stats.capped++
+        this.afterRecord()
+        return outcome
+      } catch (error) {
+        this.sharedFailed(error)
+      }
+    } else if (this.options.shared) {
+      this.afterRecord()
+      return 'bot'
+    }
+    return this.record(articleId, ip, userAgent)
+  }
+
+  private lastSharedWarning = 0
+  private sharedFailed(error: unknown): void {
+    const now = Date.now()
+    if (now - this.lastSharedWarning < 10_000) return
+    this.lastSharedWarning = now
+    this.options.log.warn({ err: error }, 'Redis unreachable: view rules fall back to this instance')
+  }
+
+  private afterRecord(): void {
+    if (this.counter.size >= MAX_PENDING && !this.earlyFlush) {
+      this.earlyFlush = true
+      setImmediate(() => void this.flush())
+    }
+  }
+
   /** The id behind `ref` if it was recently looked up and found published; no database access. */
   knownArticleId(ref: string): string | undefined {
     const cached = this.refs.get(ref)
@@ -106,10 +169,7 @@ export class Popularity {
 
   record(articleId: string, ip: string, userAgent: string | undefined): ViewOutcome {
     const outcome = this.counter.record({ articleId, ip, userAgent, now: this.options.clock() })
-    if (this.counter.size >= MAX_PENDING && !this.earlyFlush) {
-      this.earlyFlush = true
-      setImmediate(() => void this.flush())
-    }
+    this.afterRecord()
     return outcome
   }
 

@@ -62,7 +62,7 @@ export async function build(
   const app = await buildApp(config, {
     database,
     clock: () => clock.now,
-    logger: false,
+    logger: process.env.DEBUG_LOG ? { level: 'error' } : false,
     ...(options.purger ? { purger: options.purger } : {}),
   })
   t.teardown(async () => {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Db } from '../db/client.js'
+import { type Db, primaryReads } from '../db/client.js'
 import { type Scope, type TokenRecord, useToken } from '../tokens/store.js'
 import { forbidden, unauthorized } from './errors.js'
 
@@ -48,6 +48,9 @@ export const authPlugin = fp(
     app.addHook('onRequest', (request, _reply, done) => {
       const header = request.headers.authorization
       if (header === undefined) return done()
+      // Read-your-writes: a request with a token reads from the primary, on whichever instance it lands, so an
+      // editor (writes need a token) always reads back what was just written. Anonymous reads may use replicas.
+      primaryReads.enterWith(true)
       authenticate(request, header).then(() => done(), done)
     })
   },

@@ -62,7 +62,7 @@ export async function rollUp(db: Db, now: number): Promise<number> {
     const mark = await first(tx.select().from(viewMarks).where(eq(viewMarks.name, '30d')))
     if (mark === undefined) return 0
     const cutoff = Math.min(floorHour(now) - LONGEST_WINDOW_MS, mark.hour + 1)
-    const day = sql<number>`(${viewBuckets.hour} - (${viewBuckets.hour} % ${DAY_MS}))`
+    const day = sql<number>`(${viewBuckets.hour} - (${viewBuckets.hour} % ${sql.raw(String(DAY_MS))}))`
     const old = await tx
       .select({
         articleId: viewBuckets.articleId,
@@ -94,7 +94,7 @@ export async function rollUp(db: Db, now: number): Promise<number> {
 
 /** Totals and per-day counts of one article, from the daily roll-up and the hourly buckets. */
 export async function articleStats(db: Db, articleId: string) {
-  const day = sql<number>`(${viewBuckets.hour} - (${viewBuckets.hour} % ${DAY_MS}))`
+  const day = sql<number>`(${viewBuckets.hour} - (${viewBuckets.hour} % ${sql.raw(String(DAY_MS))}))`
   const [recent, older] = await Promise.all([
     db
       .select({

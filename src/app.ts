@@ -161,7 +161,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     log: app.log,
   })
   popularity.start()
-  app.decorate('flushViews', () => popularity.flush())
+  // A flush already running (the timer's) may have taken its counts before the latest beacons: wait for it, then
+  // write what is left.
+  app.decorate('flushViews', async () => (await popularity.flush()) || popularity.flush())
   // Buffered view counts are written before the database closes.
   app.addHook('onClose', async () => {
     await popularity.close()

@@ -57,7 +57,7 @@ t.test(
           method: 'POST',
           url: '/v1/articles',
           headers: editor,
-          payload: { headline: 'A draft', topics: [], body: { blocks: [] } },
+          payload: { headline: 'A draft', authors: ['oc-media'], topics: [], body: { blocks: [] } },
         })
       ).statusCode,
       201,

@@ -69,7 +69,7 @@ export async function build(
     await app.close()
     await database.close()
     if (config.database.engine === 'postgres' && config.database.schema)
-      await dropSchema(config.database.url, config.database.schema)
+      await dropSchema(TEST_DATABASE_URL ?? config.database.url, config.database.schema)
     rmSync(dir, { recursive: true, force: true })
   })
   const auth = async (...scopes: Scope[]) => {

@@ -67,7 +67,18 @@ t.test('reads from a streaming replica, writes to the primary, and read-your-wri
   })
   asPostgres('initdb', '-D', primary, '-A', 'trust', '-U', 'postgres')
   appendFileSync(join(primary, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n')
-  asPostgres('pg_ctl', '-D', primary, '-o', options(primaryPort), '-w', 'start')
+  // -l: the server's output goes to a file, not to the pipe this call waits on.
+  asPostgres(
+    'pg_ctl',
+    '-D',
+    primary,
+    '-l',
+    join(dir, 'primary.log'),
+    '-o',
+    options(primaryPort),
+    '-w',
+    'start',
+  )
   asPostgres(
     'pg_basebackup',
     '-h',
@@ -81,8 +92,20 @@ t.test('reads from a streaming replica, writes to the primary, and read-your-wri
     '-R',
     '-X',
     'stream',
+    '-c',
+    'fast', // a spread checkpoint would keep it waiting for minutes
   )
-  asPostgres('pg_ctl', '-D', replica, '-o', options(replicaPort), '-w', 'start')
+  asPostgres(
+    'pg_ctl',
+    '-D',
+    replica,
+    '-l',
+    join(dir, 'replica.log'),
+    '-o',
+    options(replicaPort),
+    '-w',
+    'start',
+  )
 
   const url = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`
   const config = loadConfig({

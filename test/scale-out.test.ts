@@ -5,8 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import t, { type Test } from 'tap'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/client.js'
 import { dropSchema } from '../src/db/postgres.js'
-import { engine, TEST_DATABASE_URL, TEST_REDIS_URL } from './helper.js'
+import { seedDemo } from '../src/demo/seed.js'
+import { createToken } from '../src/tokens/store.js'
+import { engine, TEST_DATABASE_URL, TEST_REDIS_URL, testSchema } from './helper.js'
 import { type RunningServer, startServer } from './server-process.js'
 
 const skip = engine !== 'postgres' || !TEST_REDIS_URL ? 'needs PostgreSQL and Redis (npm run test:pg)' : false
@@ -32,7 +37,6 @@ async function cluster(
     REDIS_URL: TEST_REDIS_URL as string,
     REDIS_PREFIX: schema,
     DEMO_DATA: 'true',
-    LOG_LEVEL: 'warn',
     TRUST_PROXY: '1',
     VIEWS_PER_ADDRESS_HOURLY: '1000',
     VIEWS_RATE_LIMIT: '1000',
@@ -229,5 +233,43 @@ t.test(
     t.equal((await fetch(`${a.url}/ready`)).status, 200, 'A is still ready')
     t.equal((await fetch(`${a.url}/v1/articles/${MAIN}`)).status, 200, 'and serves')
     t.equal(await beacon(a, MAIN, 11), 202, 'and counts')
+  },
+)
+
+t.test(
+  'without Redis, PostgreSQL LISTEN/NOTIFY carries invalidations between instances',
+  { skip: engine !== 'postgres' && 'runs with npm run test:pg' },
+  async (t) => {
+    const schema = testSchema()
+    const config = loadConfig({
+      DATABASE_URL: TEST_DATABASE_URL as string,
+      DATABASE_SCHEMA: schema,
+      LOG_LEVEL: 'silent',
+    })
+    t.equal(config.redisUrl, undefined)
+    const [one, two] = [await openDatabase(config.database), await openDatabase(config.database)]
+    await seedDemo(one.db)
+    const a = await buildApp(config, { database: one, logger: false })
+    const b = await buildApp(config, { database: two, logger: false })
+    t.teardown(async () => {
+      await a.close()
+      await b.close()
+      await one.close()
+      await two.close()
+      await dropSchema(TEST_DATABASE_URL as string, schema)
+    })
+    const { token } = await createToken(one.db, 'desk', ['admin'])
+    const listed = async () =>
+      (await b.inject('/v1/articles?limit=50')).json().data.some((x: { slug: string }) => x.slug === MAIN)
+    t.ok(await listed(), 'B lists the article (and caches the list)')
+    const unpublished = await a.inject({
+      method: 'POST',
+      url: `/v1/articles/${MAIN}/unpublish`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: {},
+    })
+    t.equal(unpublished.statusCode, 200)
+    const ms = await until(async () => !(await listed()), 1_000)
+    t.ok(ms < 1_000, `gone from B's cached list in ${ms} ms`)
   },
 )

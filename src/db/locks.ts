@@ -10,6 +10,7 @@ import { type Db, engineOf } from './client.js'
 export async function lockWithin(tx: Db, key: string): Promise<void> {
   if (engineOf(tx) === 'sqlite') return
   await (tx as unknown as { execute(q: unknown): Promise<unknown> }).execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`,
+    // Per schema: newsrooms (or test runs) sharing one server do not wait for each other.
+    sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || ${key}, 0))`,
   )
 }

@@ -30,8 +30,8 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value))
 pg.types.setTypeParser(pg.types.builtins.JSONB, (value) => value)
 pg.types.setTypeParser(pg.types.builtins.JSON, (value) => value)
 
-/** Any 64-bit number, the same for every instance: the lock that makes N instances migrate once. */
-const MIGRATION_LOCK = 7_236_189_004_221_131
+/** The lock that makes N instances migrate once: one per schema, the same on every instance. */
+const MIGRATION_LOCK = "hashtextextended('newsdesk-migrations:' || current_schema(), 0)"
 
 export interface PostgresConfig {
   url: string
@@ -55,6 +55,9 @@ function poolOf(url: string, config: PostgresConfig): pg.Pool {
   // A connection that dies while idle (a restart, a failover) is dropped from the pool and replaced on next use;
   // without a listener the error would end the process.
   pool.on('error', () => undefined)
+  // A connection that dies while checked out fails its query (a 503 for the request); the client's own error
+  // event must not end the process either.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   return pool
 }
 
@@ -124,11 +127,11 @@ export async function dropSchema(url: string, name: string): Promise<void> {
 async function migrateOnce(pool: pg.Pool, migrationsSchema?: string): Promise<void> {
   const client = await pool.connect()
   try {
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+    await client.query(`select pg_advisory_lock(${MIGRATION_LOCK})`)
     try {
       await migrate(drizzle(client), { migrationsFolder, ...(migrationsSchema ? { migrationsSchema } : {}) })
     } finally {
-      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK])
+      await client.query(`select pg_advisory_unlock(${MIGRATION_LOCK})`)
     }
   } finally {
     client.release()

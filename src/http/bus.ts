@@ -71,12 +71,32 @@ export function redisChannel(redis: Redis, name: string): Channel & { close(): P
       subscriber.on('message', (channel: string, message: string) => {
         if (channel === name) onMessage(message)
       })
-      // After a reconnection, messages sent meanwhile are lost: everything is treated as changed.
-      subscriber.on('ready', () => {
-        if (connectedBefore) onMessage('*')
-        connectedBefore = true
+      // Subscribe once the connection is ready (before its ready check ends would be too early), and again after
+      // every reconnection; messages sent meanwhile are lost, so everything is treated as changed.
+      const ready = new Promise<void>((resolve) => {
+        subscriber.on('ready', () => {
+          if (connectedBefore) onMessage('*')
+          connectedBefore = true
+          subscriber.subscribe(name).then(
+            () => resolve(),
+            () => undefined,
+          )
+        })
       })
-      await subscriber.subscribe(name)
+      if (subscriber.status === 'ready') {
+        connectedBefore = true
+        await subscriber.subscribe(name)
+        return
+      }
+      // Start-up waits for the subscription a little, never for Redis to come back.
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        ready,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, 3_000)
+        }),
+      ])
+      clearTimeout(timer)
     },
     close: async () => {
       subscriber.disconnect()

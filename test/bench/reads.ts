@@ -6,7 +6,9 @@
  *
  *   BENCH_SIZES (default "10000,200000"), BENCH_SECONDS (default 3), BENCH_ROUNDS (default 3),
  *   BENCH_CONNECTIONS (default 50), BENCH_JSON (default ./bench-results.json), BENCH_ONLY (scenario names
- *   containing one of these comma-separated words, e.g. "topic,related").
+ *   containing one of these comma-separated words, e.g. "topic,related"), BENCH_PG_URL (default
+ *   postgres://postgres@127.0.0.1:5432/postgres; empty to skip): the same archive is copied there (`copy`) and a
+ *   cold server on PostgreSQL runs every scenario too, reported as a ratio to the cold server on SQLite.
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,6 +17,8 @@ import { join } from 'node:path'
 import { createArticle, publishArticle } from '../../src/articles/writes.js'
 import { createAuthor } from '../../src/authors/store.js'
 import { openDatabase } from '../../src/db/client.js'
+import { copyDatabase } from '../../src/db/copy.js'
+import { dropSchema } from '../../src/db/postgres.js'
 import { seedDemo } from '../../src/demo/seed.js'
 import { createTopic } from '../../src/topics/store.js'
 import { load, type Result, start } from './processes.js'
@@ -24,6 +28,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const JSON_FILE = process.env.BENCH_JSON ?? 'bench-results.json'
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 /** Articles made through the API's own write path; the rest of the archive copies them with new ids and dates. */
 const BASE = 2_000
 const TOPICS = 20
@@ -80,7 +85,7 @@ async function prepare(file: string, size: number) {
     slugs.push(row.slug)
   }
   // The rest of the archive: copies of the base articles, each with its own id, slug and time.
-  const sqlite = (db as unknown as { $client: import('better-sqlite3').Database }).$client
+  const sqlite = (database as import('../../src/db/sqlite.js').SqliteDatabase).connection
   const copies = size - Math.min(BASE, size)
   if (copies > 0) {
     sqlite.exec('create temp table copy_map (n integer primary key, source text, id text, at integer)')
@@ -157,6 +162,25 @@ async function benchSize(size: number, dir: string) {
   const started = Date.now()
   const articles = await prepare(dbFile, size)
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  const pgSchema = `bench_${size}`
+  if (PG_URL) {
+    process.stdout.write(`copying to PostgreSQL (schema ${pgSchema})... `)
+    const copied = Date.now()
+    await dropSchema(PG_URL, pgSchema)
+    await copyDatabase(
+      { engine: 'sqlite', path: dbFile, busyTimeoutMs: 5000 },
+      {
+        engine: 'postgres',
+        url: PG_URL,
+        replicaUrls: [],
+        poolSize: 4,
+        statementTimeoutMs: 600_000,
+        connectTimeoutMs: 5_000,
+        schema: pgSchema,
+      },
+    )
+    console.log(`done in ${((Date.now() - copied) / 1000).toFixed(0)} s`)
+  }
   const env = {
     HOST: '127.0.0.1',
     PORT: '0',
@@ -181,6 +205,21 @@ async function benchSize(size: number, dir: string) {
       /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
     )
     children.push(cold.child)
+    const coldPg = PG_URL
+      ? await start(
+          process.execPath,
+          ['dist/server.js'],
+          {
+            ...env,
+            LOG_LEVEL: 'info',
+            RESPONSE_CACHE_MB: '0',
+            DATABASE_URL: PG_URL,
+            DATABASE_SCHEMA: pgSchema,
+          },
+          /Server listening at (http:\/\/127\.0\.0\.1:\d+)/,
+        )
+      : undefined
+    if (coldPg) children.push(coldPg.child)
 
     const pool = articles.slice(0, 500)
     const sample = pool[0] as { id: string; slug: string }
@@ -240,7 +279,12 @@ async function benchSize(size: number, dir: string) {
         method: 'GET',
         ...(s.headers ? { headers: s.headers } : {}),
       }
-      const results = { ceiling: [] as Result[], warm: [] as Result[], cold: [] as Result[] }
+      const results = {
+        ceiling: [] as Result[],
+        warm: [] as Result[],
+        cold: [] as Result[],
+        pg: [] as Result[],
+      }
       // Warm the cache for the pooled scenarios before measuring.
       for (const path of (s.paths ?? [s.path]).slice(0, 500)) await fetch(`${warm.url}${path}`)
       for (let round = 0; round < ROUNDS; round++) {
@@ -251,7 +295,12 @@ async function benchSize(size: number, dir: string) {
         results.cold.push(
           await load({ ...base, url: `${cold.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
         )
+        if (coldPg)
+          results.pg.push(
+            await load({ ...base, url: `${coldPg.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
+          )
       }
+      const p = results.pg.length > 0 ? median(results.pg) : undefined
       const [ceiling, w, c] = [median(results.ceiling), median(results.warm), median(results.cold)]
       const row = {
         scenario: s.name,
@@ -265,13 +314,25 @@ async function benchSize(size: number, dir: string) {
         coldRatio: c.requestsPerSecond / ceiling.requestsPerSecond,
         coldP50: c.p50,
         coldP99: c.p99,
-        failed: s.headers ? 0 : w.non2xx + w.errors + c.non2xx + c.errors,
+        ...(p
+          ? {
+              pgCold: p.requestsPerSecond,
+              pgOverSqlite: p.requestsPerSecond / c.requestsPerSecond,
+              pgP50: p.p50,
+              pgP99: p.p99,
+            }
+          : {}),
+        failed: s.headers ? 0 : w.non2xx + w.errors + c.non2xx + c.errors + (p ? p.non2xx + p.errors : 0),
       }
       rows.push(row)
       console.log(
         `${s.name.padEnd(24)} ${String(row.bytes).padStart(6)} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} ` +
           `${w.requestsPerSecond.toFixed(0).padStart(7)} ${(row.warmRatio * 100).toFixed(0).padStart(4)}% ${String(w.p50).padStart(4)} ${String(w.p99).padStart(4)} ` +
-          `${c.requestsPerSecond.toFixed(0).padStart(7)} ${(row.coldRatio * 100).toFixed(0).padStart(4)}% ${String(c.p50).padStart(4)} ${String(c.p99).padStart(4)} ${String(row.failed).padStart(6)}`,
+          `${c.requestsPerSecond.toFixed(0).padStart(7)} ${(row.coldRatio * 100).toFixed(0).padStart(4)}% ${String(c.p50).padStart(4)} ${String(c.p99).padStart(4)} ` +
+          (p
+            ? `${p.requestsPerSecond.toFixed(0).padStart(7)} ${((p.requestsPerSecond / c.requestsPerSecond) * 100).toFixed(0).padStart(4)}% ${String(p.p99).padStart(4)} `
+            : '') +
+          `${String(row.failed).padStart(6)}`,
       )
     }
     const memory = { warm: rssOf(warm.child.pid), cold: rssOf(cold.child.pid) }
@@ -293,7 +354,7 @@ try {
   const all = []
   for (const size of SIZES) {
     console.log(
-      `\n${'scenario'.padEnd(24)} ${'bytes'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'failed'.padStart(6)}`,
+      `\n${'scenario'.padEnd(24)} ${'bytes'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${PG_URL ? `${'pg cold'.padStart(7)} ${'pg÷sq'.padStart(5)} ${'p99'.padStart(4)} ` : ''}${'failed'.padStart(6)}`,
     )
     all.push(await benchSize(size, dir))
   }

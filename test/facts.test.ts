@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { rawRows } from '../src/db/client.js'
+import { rawExec, rawRows } from '../src/db/client.js'
 import { build } from './helper.js'
 
 const TABLE = '/v1/fact-tables/september-2022-clashes-casualties'
@@ -443,7 +443,7 @@ t.test('the database itself refuses inconsistent numbers, whatever writes them',
   const ctx = await build(t, { demo: true })
   let n = 0
   const insert = (qualifier: string, best: number | null, low: number | null, high: number | null) =>
-    rawRows(
+    rawExec(
       ctx.database.db,
       sql`insert into figures (id, table_id, metric_id, subject_party_id, category, claimant_id, qualifier, best, low, high,
           verbatim, as_of, as_of_precision, verification, rank, recorded_at, recorded_by)
@@ -465,7 +465,7 @@ t.test('the database itself refuses inconsistent numbers, whatever writes them',
   t.match(await outcome(insert('exact', -1, null, null)), refused, 'negative')
   t.match(
     await outcome(
-      rawRows(
+      rawExec(
         ctx.database.db,
         sql`update figures set rank = 'deprecated' where id = (select min(id) from figures)`,
       ),

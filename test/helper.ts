@@ -13,7 +13,7 @@ import type { Test } from 'tap'
 import { type App, buildApp } from '../src/app.js'
 import type { Config } from '../src/config.js'
 import { loadConfig } from '../src/config.js'
-import { type Database, openDatabase, rawRows } from '../src/db/client.js'
+import { type Database, openDatabase, rawExec } from '../src/db/client.js'
 import { dropSchema } from '../src/db/postgres.js'
 import * as schema from '../src/db/schema.js'
 import { seedDemo } from '../src/demo/seed.js'
@@ -157,25 +157,25 @@ export async function dumpTables(ctx: Pick<TestContext, 'database'>): Promise<st
 export async function refuseViewWrites(ctx: Pick<TestContext, 'database'>): Promise<() => Promise<void>> {
   const { db } = ctx.database
   if (ctx.database.engine === 'sqlite') {
-    await rawRows(
+    await rawExec(
       db,
       sql`create trigger refuse_views before insert on view_buckets begin select raise(abort, 'refused'); end`,
     )
     return async () => {
-      await rawRows(db, sql`drop trigger refuse_views`)
+      await rawExec(db, sql`drop trigger refuse_views`)
     }
   }
-  await rawRows(
+  await rawExec(
     db,
     sql`create function refuse_views() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`,
   )
-  await rawRows(
+  await rawExec(
     db,
     sql`create trigger refuse_views before insert or update on view_buckets for each row execute function refuse_views()`,
   )
   return async () => {
-    await rawRows(db, sql`drop trigger refuse_views on view_buckets`)
-    await rawRows(db, sql`drop function refuse_views()`)
+    await rawExec(db, sql`drop trigger refuse_views on view_buckets`)
+    await rawExec(db, sql`drop function refuse_views()`)
   }
 }
 

@@ -105,6 +105,15 @@ export async function rawRows<T>(db: Db, query: SQL): Promise<T[]> {
   return result.rows
 }
 
+/** A raw statement that answers no rows (DDL, an INSERT without RETURNING). */
+export async function rawExec(db: Db, query: SQL): Promise<void> {
+  if (engineOf(db) === 'sqlite') {
+    db.run(query)
+    return
+  }
+  await (db as unknown as { execute(q: SQL): Promise<unknown> }).execute(query)
+}
+
 export interface Statement<R> {
   all(params?: Record<string, unknown>): Promise<R[]>
   run(params?: Record<string, unknown>): Promise<void>

@@ -26,7 +26,7 @@ interface Call {
   editor?: boolean
 }
 
-async function exampleCalls(app: App, authorization: string): Promise<Examples> {
+async function exampleCalls(app: App, authorization: string, next: () => void): Promise<Examples> {
   const main = MAIN.input.slug as string
   const calls: Call[] = [
     { operationId: 'listArticles', method: 'GET', url: `/v1/articles?topic=${DEMO.topic.slug}&limit=2` },
@@ -181,6 +181,7 @@ async function exampleCalls(app: App, authorization: string): Promise<Examples> 
   ]
   const examples: Examples = {}
   for (const call of calls) {
+    next()
     const res = await app.inject({
       method: call.method,
       url: call.url,
@@ -209,14 +210,19 @@ export async function generate(): Promise<{ examples: Examples; document: unknow
     await seedDemo(database.db, FIXED_NOW)
     const { token } = await createToken(database.db, 'openapi-examples', ['admin'], FIXED_NOW)
     let tick = FIXED_NOW
-    // Each write happens a second after the previous one, like an editor at work: stable ids and times.
+    // Each call happens a second after the previous one, like an editor at work: stable ids and times. The clock
+    // moves only between calls, so timers reading it meanwhile cannot shift the examples.
     const demoApp = await buildApp(config, {
       database,
-      clock: () => (tick += 1000),
+      clock: () => tick,
       logger: false,
       examples: {},
     })
-    const examples = stable(await exampleCalls(demoApp, `Bearer ${token}`))
+    const examples = stable(
+      await exampleCalls(demoApp, `Bearer ${token}`, () => {
+        tick += 1000
+      }),
+    )
     await demoApp.close()
     const app = await buildApp(config, { database, logger: false, examples })
     await app.ready()

@@ -15,7 +15,7 @@ async function proxy(target: { host: string; port: number }) {
   let port = 0
   const up = () =>
     new Promise<void>((resolve) => {
-      server = createServer((client) => {
+      const listening = createServer((client) => {
         const upstream = connect(target.port, target.host)
         for (const s of [client, upstream]) {
           sockets.add(s)
@@ -25,9 +25,10 @@ async function proxy(target: { host: string; port: number }) {
         client.pipe(upstream).pipe(client)
       })
       // Up at the end of each test; never what keeps the process alive.
-      server.unref()
-      server.listen(port, '127.0.0.1', () => {
-        port = (server?.address() as { port: number }).port
+      server = listening
+      listening.unref()
+      listening.listen(port, '127.0.0.1', () => {
+        port = (listening.address() as { port: number }).port
         resolve()
       })
     })

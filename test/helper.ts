@@ -62,6 +62,7 @@ export async function build(
   const app = await buildApp(config, {
     database,
     clock: () => clock.now,
+    // DEBUG_LOG=1 shows the app's errors (a failed flush, a 500's cause) while a test is investigated.
     logger: process.env.DEBUG_LOG ? { level: 'error' } : false,
     ...(options.purger ? { purger: options.purger } : {}),
   })

@@ -34,7 +34,7 @@ export type DatabaseConfig =
 
 export interface Database {
   engine: Engine
-  /** Reads go to a replica when there are replicas (see `readFromPrimary`); writes to the primary. */
+  /** Reads go to a replica when there are replicas (see `primaryReads`); writes to the primary. */
   db: Db
   /** Liveness of the engine itself, for /ready. */
   ping(): Promise<boolean>
@@ -87,11 +87,11 @@ export async function writeTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): P
   return run((tx) => inTransaction.run(tx, () => fn(tx)))
 }
 
-/** Routes a request's reads to the primary (read-your-writes); see `postgres.ts`. */
+/**
+ * Set (with `enterWith`) for a request that carries a token: its reads go to the primary, for read-your-writes
+ * (see src/http/auth.ts); other reads may go to a replica.
+ */
 export const primaryReads = new AsyncLocalStorage<boolean>()
-export function readFromPrimary<T>(fn: () => T): T {
-  return primaryReads.run(true, fn)
-}
 
 /** The first row of a query, or undefined. */
 export async function first<T>(query: PromiseLike<T[]>): Promise<T | undefined> {
@@ -166,7 +166,7 @@ export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
   }
 }
 
-/** Where a read goes: the primary inside `readFromPrimary`, else one of the replicas (when there are any). */
+/** Where a read goes: the primary when `primaryReads` is set, else one of the replicas (when there are any). */
 export function readTarget(db: Db): Db {
   const routed = db as unknown as { $primary?: Db; $replicas?: Db[] }
   if (routed.$replicas === undefined || routed.$primary === undefined) return db

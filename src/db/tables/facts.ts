@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { type AnySQLiteColumn, check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { figureChecks } from '../checks.js'
 
 import {
   CATEGORIES,
@@ -112,30 +113,6 @@ export const figures = sqliteTable(
   },
   (t) => [
     index('figures_series_idx').on(t.tableId, t.metricId, t.subjectPartyId, t.category, t.claimantId, t.asOf),
-    check(
-      'figures_values_non_negative',
-      sql`coalesce(${t.best}, 0) >= 0 and coalesce(${t.low}, 0) >= 0 and coalesce(${t.high}, 0) >= 0`,
-    ),
-    check(
-      'figures_bounds_ordered',
-      sql`(${t.low} is null or ${t.best} is null or ${t.low} <= ${t.best}) and (${t.best} is null or ${t.high} is null or ${t.best} <= ${t.high}) and (${t.low} is null or ${t.high} is null or ${t.low} <= ${t.high})`,
-    ),
-    check(
-      'figures_qualifier_numbers',
-      sql`case ${t.qualifier}
-        when 'exact' then ${t.best} is not null and ${t.low} is null and ${t.high} is null
-        when 'around' then ${t.best} is not null
-        when 'at-least' then ${t.low} is not null and ${t.high} is null
-        when 'more-than' then ${t.low} is not null and ${t.high} is null
-        when 'up-to' then ${t.high} is not null and ${t.low} is null
-        when 'fewer-than' then ${t.high} is not null and ${t.low} is null
-        when 'range' then ${t.low} is not null and ${t.high} is not null and ${t.low} < ${t.high}
-        when 'unknown' then ${t.best} is null and ${t.low} is null and ${t.high} is null
-        else 0 end`,
-    ),
-    check(
-      'figures_deprecation_complete',
-      sql`(${t.rank} = 'deprecated') = (${t.deprecationReason} is not null and ${t.deprecatedAt} is not null)`,
-    ),
+    ...figureChecks(t, sql`0`).map(([name, condition]) => check(name, condition)),
   ],
 )

@@ -42,17 +42,21 @@ async function cluster(
     VIEWS_RATE_LIMIT: '1000',
   }
   // All at once: they race to migrate and to load the demo, and must do each exactly once.
-  const servers = await Promise.all(
+  const started = await Promise.allSettled(
     Array.from({ length: count }, (_, i) => startServer({ ...env, ...perServer(i) })),
   )
+  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
   const sql = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` })
   await sql.connect()
+  // Registered before anything can fail: servers that did start are stopped whatever happens next.
   t.teardown(async () => {
     for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL')
     await Promise.all(servers.map((s) => s.exited))
     await sql.end()
     await dropSchema(TEST_DATABASE_URL as string, schema)
   })
+  const failed = started.find((r) => r.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
   const run = await new Promise<string>((resolve, reject) => {
     import('node:child_process').then(({ execFile }) =>
       execFile(

@@ -104,6 +104,10 @@ async function createSchema(url: string, name: string): Promise<void> {
   await client.connect()
   try {
     await client.query(`create schema if not exists "${name.replace(/"/g, '')}"`)
+  } catch (error) {
+    // Instances starting at once race to create it; `if not exists` does not settle that race in PostgreSQL.
+    const code = (error as { code?: string }).code
+    if (code !== '23505' && code !== '42P06') throw error
   } finally {
     await client.end()
   }

@@ -51,7 +51,7 @@ import { metricsPlugin } from './http/metrics.js'
 import { clientErrorHandler, problemNotFoundHandler, rejectUnknownQueries } from './http/routing.js'
 import { Problem } from './http/schemas.js'
 import { validatorCompiler, wellFormedJson } from './http/validation.js'
-import { type Examples, info, loadExamples, tags, withExamples } from './openapi/document.js'
+import { type Examples, forCodeGenerators, info, loadExamples, tags, withExamples } from './openapi/document.js'
 import { topicRoutes } from './topics/routes.js'
 import { Topic } from './topics/schemas.js'
 
@@ -125,6 +125,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
+    // Real-user monitoring on the website may read the API's timings (Resource Timing); they reveal nothing.
+    if (request.method === 'GET' || request.method === 'HEAD') reply.header('timing-allow-origin', '*')
     if (!closing) return done()
     reply.header('connection', 'close')
     done(
@@ -209,7 +211,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transformObject: (documentObject) =>
-      withExamples((documentObject as { openapiObject: never }).openapiObject, examples) as never,
+      forCodeGenerators(
+        withExamples((documentObject as { openapiObject: never }).openapiObject, examples),
+      ) as never,
   })
   // The docs page loads only its own scripts, styles and images (no third-party validator badge).
   await app.register(swaggerUi, {

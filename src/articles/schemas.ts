@@ -25,10 +25,15 @@ const block = <T extends string, P extends Record<string, TSchema>>(
   type: T,
   description: string,
   properties: P,
+  suffix = '',
 ) =>
   Type.Object(
     { type: Type.Literal(type), ...properties },
-    { additionalProperties: false, description, title: `${type[0]?.toUpperCase()}${type.slice(1)}Block` },
+    {
+      additionalProperties: false,
+      description,
+      title: `${type[0]?.toUpperCase()}${type.slice(1)}Block${suffix}`,
+    },
   )
 
 const ShortText = (maxLength: number, description?: string) =>
@@ -65,11 +70,16 @@ const common = {
   }),
 }
 
-const RelatedBlockInput = block('related', 'A "Read more" link to another article.', {
-  article: Ref,
-  label: Type.Optional(ShortText(100, 'Shown before the headline; default "Read more".')),
-})
-const FactTableBlockInput = block('factTable', 'A reference to a fact table.', { factTable: Slug })
+const RelatedBlockInput = block(
+  'related',
+  'A "Read more" link to another article.',
+  {
+    article: Ref,
+    label: Type.Optional(ShortText(100, 'Shown before the headline; default "Read more".')),
+  },
+  'Input',
+)
+const FactTableBlockInput = block('factTable', 'A reference to a fact table.', { factTable: Slug }, 'Input')
 
 /** A discriminated union: Ajv picks the variant by `type`, so errors name the right fields. */
 const discriminated = <S>(variants: TSchema[], title: string) =>

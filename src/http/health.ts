@@ -19,7 +19,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database; share
         tags: ['operations'],
         operationId: 'health',
         summary: 'Liveness: the process answers',
-        response: { 200: Status },
+        response: { 200: Status, 400: problems(400)[400] },
       },
     },
     async (_request, reply) => {
@@ -36,7 +36,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ database: Database; share
         tags: ['operations'],
         operationId: 'ready',
         summary: 'Readiness: the database (and Redis, when configured) answers',
-        response: { 200: Status, 503: problems(503)[503] },
+        response: { 200: Status, ...problems(400) },
       },
     },
     async (request, reply) => {

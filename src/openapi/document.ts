@@ -24,6 +24,10 @@ export function loadExamples(): Examples {
 export const info = {
   title: 'Newsdesk API',
   version: '1.0.0',
+  license: {
+    name: 'Proprietary: the newsroom’s API and content; ask the newsroom before republishing',
+    identifier: 'LicenseRef-Newsdesk-Proprietary',
+  },
   description: `Headless content API of an independent newsroom covering conflict and politics: articles, topics (story hubs), authors, curated collections and related articles, for frontend teams, mobile apps, partners and editors.
 
 **Conventions.** JSON in UTF-8 with camelCase fields; timestamps are ISO-8601 UTC. Ids are opaque UUIDv7 strings; slugs are lowercase kebab-case. \`{article}\` in a path is an id or current slug; a former slug answers \`301\` with the current URL. One resource is the object itself; lists are \`{ data, page: { limit, nextCursor, total } }\` with an RFC 8288 \`Link: <…>; rel="next"\` header while there is a next page. Pagination is keyset-based (\`cursor\`, \`limit\` 1-100, default 20): items published while you page cause neither duplicates nor gaps.
@@ -84,3 +88,67 @@ export function withExamples(document: OpenApiDocument, examples: Examples): Ope
   }
   return document
 }
+
+type Json = Record<string, unknown>
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+const componentRef = (name: string) => `#/components/schemas/${name}`
+
+/**
+ * Shapes a code generator can name. Every schema with a `title` (each block type, images, author and topic
+ * references, pages, problems) becomes one component, referred to wherever it appears; two different schemas with
+ * one title are a bug and stop the build. Each discriminated union gets the mapping from its tag to its variants.
+ * Operations without a token requirement say so (`security: []`), and `servers` is relative to where the document
+ * is served.
+ */
+export function forCodeGenerators(document: OpenApiDocument): OpenApiDocument {
+  const components = ((document.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>
+  const seen = new Map(Object.entries(components).map(([name, schema]) => [name, JSON.stringify(schema)]))
+  const hoist = (node: unknown, root = false): unknown => {
+    if (Array.isArray(node)) return node.map((item) => hoist(item))
+    if (!isObject(node)) return node
+    const out: Json = {}
+    for (const [key, value] of Object.entries(node))
+      out[key] = key === 'example' || key === 'examples' ? value : hoist(value)
+    if (root || typeof out.title !== 'string' || !('type' in out || 'oneOf' in out || 'anyOf' in out))
+      return out
+    const name = out.title
+    const json = JSON.stringify(out)
+    const known = seen.get(name)
+    if (known !== undefined && known !== json)
+      throw new Error(`Two different schemas are titled ${name}: give one of them another title.`)
+    seen.set(name, json)
+    components[name] = out
+    return { $ref: componentRef(name) }
+  }
+  for (const [name, schema] of Object.entries(components)) components[name] = hoist(schema, true) as Json
+  document.paths = hoist(document.paths) as OpenApiDocument['paths']
+  const mapDiscriminators = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(mapDiscriminators)
+    if (!isObject(node)) return
+    const discriminator = node.discriminator as Json | undefined
+    if (isObject(discriminator) && Array.isArray(node.oneOf)) {
+      const tag = String(discriminator.propertyName)
+      const mapping: Record<string, string> = {}
+      for (const variant of node.oneOf as Json[]) {
+        const target = String(variant.$ref ?? '')
+        const name = decodeURIComponent(target.slice(componentRef("").length))
+        const property = (components[name]?.properties as Json | undefined)?.[tag] as Json | undefined
+        const value = property?.const ?? (property?.enum as unknown[] | undefined)?.[0]
+        if (typeof value !== 'string') throw new Error(`A variant of a discriminated union is not a named schema: ${JSON.stringify(variant).slice(0, 300)}`)
+        mapping[value] = target
+      }
+      discriminator.mapping = mapping
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== 'example') mapDiscriminators(value)
+  }
+  mapDiscriminators(document.components)
+  mapDiscriminators(document.paths)
+  for (const operations of Object.values(document.paths ?? {}))
+    for (const operation of Object.values(operations)) operation.security ??= []
+  document.components = { ...(document.components as Json), schemas: sortedKeys(components) }
+  return { openapi: document.openapi, info: document.info, servers: [{ url: '/' }], ...document }
+}
+
+const sortedKeys = <T>(record: Record<string, T>) =>
+  Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)))

@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, LogController } from 'fastify'
 import { articleRoutes } from './articles/routes.js'
-import { Article, ArticleSummary } from './articles/schemas.js'
+import { Article, ArticleSummary, RelatedResponse } from './articles/schemas.js'
 import { authorRoutes } from './authors/routes.js'
 import { Author } from './authors/schemas.js'
 import { collectionRoutes } from './collections/routes.js'
@@ -21,6 +21,7 @@ import { referenceRoutes } from './facts/reference-routes.js'
 import { factRoutes } from './facts/routes.js'
 import { FactTable, Figure, Metric, Party, Source } from './facts/schemas.js'
 import { factTablesByTopic } from './facts/tables.js'
+import { currentTablesBySlug } from './facts/views.js'
 import { redisChannel, SharedBus } from './http/bus.js'
 import { popularityRoutes } from './popularity/routes.js'
 import { Popularity } from './popularity/service.js'
@@ -51,7 +52,14 @@ import { metricsPlugin } from './http/metrics.js'
 import { clientErrorHandler, problemNotFoundHandler, rejectUnknownQueries } from './http/routing.js'
 import { Problem } from './http/schemas.js'
 import { validatorCompiler, wellFormedJson } from './http/validation.js'
-import { type Examples, forCodeGenerators, info, loadExamples, tags, withExamples } from './openapi/document.js'
+import {
+  type Examples,
+  forCodeGenerators,
+  info,
+  loadExamples,
+  tags,
+  withExamples,
+} from './openapi/document.js'
 import { topicRoutes } from './topics/routes.js'
 import { Topic } from './topics/schemas.js'
 
@@ -159,7 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
           }),
         }
       : {}),
-    siteUrl: config.siteUrl,
+    site: config.site,
     log: app.log,
   })
   popularity.start()
@@ -226,6 +234,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     Problem,
     ArticleSummary,
     Article,
+    RelatedResponse,
     Topic,
     Author,
     Collection,
@@ -270,7 +279,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   })
   await app.register(healthRoutes, { database, ...(shared ? { shared } : {}) })
   await app.register(metricsPlugin, { popularity, clock })
-  await app.register(articleRoutes, feature)
+  await app.register(articleRoutes, {
+    ...feature,
+    factTablesOf: factTablesByTopic,
+    factTables: (slugs, viewer) =>
+      currentTablesBySlug(database.db, slugs, {
+        now: viewer.now,
+        editor: false,
+        drafts: viewer.editor,
+        keys: viewer.keys,
+        site: viewer.site,
+      }),
+  })
   await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })
   await app.register(authorRoutes, feature)
   await app.register(collectionRoutes, feature)

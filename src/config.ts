@@ -4,6 +4,13 @@
  */
 import { isIP } from 'node:net'
 import type { DatabaseConfig } from './db/client.js'
+import {
+  DEFAULT_SITE_PATHS,
+  isPathTemplate,
+  SITE_KINDS,
+  SITE_PATH_VARIABLES,
+  type Site,
+} from './http/site.js'
 
 export interface Config {
   port: number
@@ -18,8 +25,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** An access line for every request ("incoming request", "request completed"). */
   logRequests: boolean
-  /** Absolute base of the public website, used for canonical links. */
-  siteUrl: string
+  /** The public website: its base URL and where articles, topics, authors and fact tables live on it. */
+  site: Site
+  /** False when SITE_URL was not set: canonical links then point at a placeholder host. */
+  siteConfigured: boolean
   /** Largest accepted request body, in bytes. */
   bodyLimit: number
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
@@ -57,6 +66,9 @@ export class ConfigError extends Error {
 
 /** Outside development the demo newsroom is opt-in: a production database must never get made-up content. */
 const DEVELOPMENT_ENVS = new Set([undefined, '', 'development', 'test'])
+
+/** Where canonical links point until SITE_URL is set: a reserved name, never the API's own address. */
+export const PLACEHOLDER_SITE = 'https://www.newsdesk.example'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -117,7 +129,21 @@ export function loadConfig(env: Env = {}): Config {
       LOG_LEVELS.join(', '),
     ),
     logRequests: read('LOG_REQUESTS', false, boolean, 'true or false'),
-    siteUrl: read('SITE_URL', 'http://localhost:3000', url, 'an http(s) URL'),
+    site: {
+      url: read('SITE_URL', PLACEHOLDER_SITE, url, 'an http(s) URL'),
+      paths: Object.fromEntries(
+        SITE_KINDS.map((kind) => [
+          kind,
+          read(
+            SITE_PATH_VARIABLES[kind],
+            DEFAULT_SITE_PATHS[kind],
+            (raw) => (isPathTemplate(raw) ? raw : undefined),
+            'a path starting with / that contains {slug} or {id}, e.g. /news/{slug}',
+          ),
+        ]),
+      ) as Site['paths'],
+    },
+    siteConfigured: Boolean(env.SITE_URL),
     bodyLimit: read(
       'BODY_LIMIT',
       1_048_576,

@@ -53,6 +53,10 @@ async function main() {
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
   process.once('SIGINT', () => void shutdown('SIGINT'))
 
+  if (!config.siteConfigured)
+    app.log.warn(
+      `SITE_URL is not set: canonical links and links in article bodies point at ${config.site.url}. Set SITE_URL (and SITE_*_PATH) to the website.`,
+    )
   await app.listen({ port: config.port, host: config.host })
 }
 

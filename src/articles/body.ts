@@ -91,9 +91,62 @@ export interface LinkTarget {
   href: string
 }
 
+/** The parts of a fact table (as `GET /v1/fact-tables/{slug}` answers it) that a body shows. */
+export interface TableToRender {
+  title: string
+  groups: {
+    metric: { name: string }
+    subject: { name: string } | null
+    category: string
+    claims: {
+      claimant: { name: string }
+      value: { display: string }
+      asOf: string
+      asOfPrecision: string
+    }[]
+  }[]
+}
+
 export interface Resolver {
   article(id: string): LinkTarget | null
-  factTable(slug: string): LinkTarget | null
+  /** With `table`, the block renders as the table itself; without, as a link to it. */
+  factTable(slug: string): (LinkTarget & { table?: TableToRender }) | null
+}
+
+/** An as-of time as precise as it is known: `2022-09-20` for a day, `2022-09` for a month. */
+function asOfText(asOf: string, precision: string): string {
+  const length = { year: 4, month: 7, day: 10, hour: 13, minute: 16 }[precision] ?? 10
+  const text = asOf.slice(0, length)
+  return length > 10 ? `${text.replace('T', ' ')}${length === 13 ? ':00' : ''} UTC` : text
+}
+
+/**
+ * A fact table as an accessible HTML table: a caption, one row per claim (the figure it is about as the row
+ * header, the claimed value with its qualifier, who claims it, as of when) and a link to the full table, its
+ * sources and history on the website. The text form carries the same rows.
+ */
+function renderTable(table: TableToRender, href: string, slug: string): Rendered {
+  const rows: string[] = []
+  const lines: string[] = [table.title]
+  for (const group of table.groups) {
+    const about = [group.metric.name, group.subject?.name, group.category === 'all' ? null : group.category]
+      .filter((part): part is string => Boolean(part))
+      .join(', ')
+    for (const claim of group.claims) {
+      const asOf = asOfText(claim.asOf, claim.asOfPrecision)
+      rows.push(
+        `<tr><th scope="row">${escapeHtml(about)}</th><td>${escapeHtml(claim.value.display)}</td><td>${escapeHtml(claim.claimant.name)}</td><td><time datetime="${escapeHtml(claim.asOf)}">${escapeHtml(asOf)}</time></td></tr>`,
+      )
+      lines.push(`- ${about}: ${claim.value.display} (claimed by ${claim.claimant.name}, as of ${asOf})`)
+    }
+  }
+  lines.push(`Full table, sources and history: ${href}`)
+  const head =
+    '<thead><tr><th scope="col">Figure</th><th scope="col">Claimed</th><th scope="col">Claimed by</th><th scope="col">As of</th></tr></thead>'
+  return {
+    html: `<figure class="fact-table" data-fact-table="${escapeHtml(slug)}"><table><caption>${escapeHtml(table.title)}</caption>${head}<tbody>${rows.join('')}</tbody></table><figcaption><a href="${escapeHtml(href)}">Full table, sources and history</a></figcaption></figure>`,
+    text: lines.join('\n'),
+  }
 }
 
 export interface Rendered {
@@ -148,6 +201,7 @@ function renderBlock(block: BlockInput, resolve: Resolver): Rendered | null {
     case 'factTable': {
       const target = resolve.factTable(block.factTable)
       if (target === null) return null
+      if (target.table) return renderTable(target.table, target.href, block.factTable)
       return {
         html: `<aside class="fact-table" data-fact-table="${escapeHtml(block.factTable)}"><a href="${escapeHtml(target.href)}">${escapeHtml(target.title)}</a></aside>`,
         text: '',
@@ -186,7 +240,10 @@ export function renderBody(
 
 const isLive = (block: BlockInput) => block.type === 'related' || block.type === 'factTable'
 
-/** Blocks whose output depends on other resources, so the stored rendering may be out of date. */
+/**
+ * Blocks whose output depends on other resources, so the stored rendering may be out of date. Only fact tables
+ * add text (their rows), and they are not counted in `wordCount`, which counts the article's own prose.
+ */
 export const hasLiveBlocks = (blocks: BlockInput[]) => blocks.some(isLive)
 
 const NO_LINKS: Resolver = { article: () => null, factTable: () => null }
@@ -194,6 +251,23 @@ const NO_LINKS: Resolver = { article: () => null, factTable: () => null }
 /** The renderings of the blocks that depend on nothing else (sanitised once); undefined for live blocks. */
 export const staticRenders = (blocks: BlockInput[]): (Rendered | undefined)[] =>
   blocks.map((block) => (isLive(block) ? undefined : (renderBlock(block, NO_LINKS) ?? undefined)))
+
+/**
+ * Every link in rendered HTML made absolute against the website, so a body works on the website's domain, in an
+ * app and in a partner's copy. Editors may write relative links (`/about`); fragments (`#notes`) stay as they are.
+ * The sanitiser writes every attribute in double quotes, which is what this reads.
+ */
+export function absoluteLinks(html: string, base: string): string {
+  if (!html.includes('="')) return html
+  return html.replace(/ (href|src)="([^"]*)"/g, (whole, attribute: string, value: string) => {
+    if (value.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(value)) return whole
+    try {
+      return ` ${attribute}="${new URL(value, `${base}/`).href}"`
+    } catch {
+      return whole
+    }
+  })
+}
 
 export const countWords = (text: string) => (text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? []).length
 

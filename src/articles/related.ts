@@ -4,9 +4,10 @@
  * Computed score = (2 × shared topics + 1 × shared tags) × 0.5 ^ (|Δ days| / 30), where Δ is the time between
  * the two articles' publication: sharing a story hub counts double a shared tag, and an article loses half its
  * weight for every 30 days between them, so a piece from the same week beats one from last year. Ties go to the
- * more recent article, then to the id. Only articles the viewer may see, never the article itself.
+ * more recent article, then to the id. Only articles the viewer may see, never the article itself, and (unless
+ * asked) none without a body: an empty stub is no reading suggestion.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { type Db, rawRows } from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
 import { type ArticleRow, isVisible, summarise, summaryColumns, type Viewer } from './store.js'
@@ -16,7 +17,16 @@ export const RELATED_FORMULA =
 
 const DAY_MS = 86_400_000
 
-export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: number) {
+/** How many related articles a request without `limit` gets (and `include=related`). */
+export const RELATED_DEFAULT_LIMIT = 6
+
+export async function relatedTo(
+  db: Db,
+  row: ArticleRow,
+  viewer: Viewer,
+  limit: number,
+  { includeEmpty = false }: { includeEmpty?: boolean } = {},
+) {
   // Computed related articles change with any publication, and with any article's topics or tags.
   viewer.keys?.add('articles')
   viewer.keys?.add(`article:${row.id}`)
@@ -25,7 +35,13 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
     .select({ article: summaryColumns })
     .from(relatedArticles)
     .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
-    .where(and(eq(relatedArticles.articleId, row.id), visible))
+    .where(
+      and(
+        eq(relatedArticles.articleId, row.id),
+        visible,
+        includeEmpty ? undefined : gt(articles.wordCount, 0),
+      ),
+    )
     .orderBy(asc(relatedArticles.position))
     .limit(limit)
 
@@ -50,9 +66,9 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
       ? []
       : await nearestMembers(db, ownTopicIds, ownTags, anchor, viewer)
   const candidateIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
-  const [sharedTopicRows, sharedTagRows] =
+  const [sharedTopicRows, sharedTagRows, emptyRows] =
     candidateIds.length === 0
-      ? [[], []]
+      ? [[], [], []]
       : await Promise.all([
           db
             .select({ articleId: articleTopics.articleId, slug: topics.slug })
@@ -72,7 +88,14 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
                 .from(articleTags)
                 .where(and(inArray(articleTags.articleId, candidateIds), inArray(articleTags.tag, ownTags)))
                 .orderBy(asc(articleTags.position)),
+          includeEmpty
+            ? []
+            : db
+                .select({ id: articles.id })
+                .from(articles)
+                .where(and(inArray(articles.id, candidateIds), eq(articles.wordCount, 0))),
         ])
+  const empty = new Set(emptyRows.map((r) => r.id))
 
   const shared = new Map<string, { topics: string[]; tags: string[] }>()
   const entry = (id: string) => {
@@ -85,7 +108,7 @@ export async function relatedTo(db: Db, row: ArticleRow, viewer: Viewer, limit: 
   const curatedIds = new Set(curated.map((c) => c.article.id))
   const publishedAtOf = new Map(candidates.map((c) => [c.id, c.publishedAt]))
   const scoredCandidates = [...shared.keys()]
-    .filter((id) => !curatedIds.has(id))
+    .filter((id) => !curatedIds.has(id) && !empty.has(id))
     .map((id) => ({ id, publishedAt: publishedAtOf.get(id) ?? null }))
   const scored = scoredCandidates
     .map((candidate) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import type { FactTable } from '../facts/schemas.js'
 import { assertScope, isEditor, requireScope } from '../http/auth.js'
 import type { FeatureOptions } from '../http/context.js'
 import { cachePublic, movedTo } from '../http/context.js'
@@ -9,7 +10,8 @@ import { project, requestedFields, serialiseProjected } from '../http/fields.js'
 import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
 import { parseInstant } from '../http/validation.js'
-import { RELATED_FORMULA, relatedTo } from './related.js'
+import { type FactTablesOf, getTopic, noFactTables, topicKeys } from '../topics/store.js'
+import { RELATED_DEFAULT_LIMIT, RELATED_FORMULA, relatedTo } from './related.js'
 import {
   ARTICLE_FIELDS,
   Article,
@@ -19,19 +21,23 @@ import {
   ArticlePatch,
   ArticleQuery,
   ArticleSummary,
+  type BlockInput,
   PublishRequest,
   RelatedQuery,
   RelatedResponse,
   SUMMARY_FIELDS,
 } from './schemas.js'
 import {
+  type ArticleRow,
   changedKeys,
   etagOf,
+  type FactTableLoader,
   footprintOf,
   ListTotals,
   listArticles,
   lookupArticle,
   toArticle,
+  type Viewer,
 } from './store.js'
 import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateArticle } from './writes.js'
 
@@ -46,9 +52,15 @@ const WithETag = {
   headers: { etag: { type: 'string', description: 'Send back as `If-Match` when updating.' } },
 }
 
-export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
+/** What the articles feature borrows from others, for bodies and `include=`: fact tables and topic pages. */
+export interface ArticleEmbeds {
+  factTables?: FactTableLoader
+  factTablesOf?: FactTablesOf
+}
+
+export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEmbeds> = async (
   app,
-  { db, config, clock, events },
+  { db, config, clock, events, factTables, factTablesOf = noFactTables },
 ) => {
   // Every successful write tells other features (Most Popular's cache) that articles changed, before the
   // response leaves, so the writer's next read never sees a stale list.
@@ -57,12 +69,56 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
       events.emit('articles-changed')
     return payload
   })
-  const viewer = (request: FastifyRequest) => ({
+  /** Loads each fact table once per request, though the body and `included` both show it. */
+  const tablesOnce = (): FactTableLoader | undefined => {
+    if (factTables === undefined) return undefined
+    const loaded = new Map<string, Promise<Map<string, FactTable>>>()
+    return (slugs, viewer) => {
+      const key = slugs.join(',')
+      let tables = loaded.get(key)
+      if (tables === undefined) {
+        tables = factTables(slugs, viewer)
+        loaded.set(key, tables)
+      }
+      return tables
+    }
+  }
+  const viewer = (request: FastifyRequest): Viewer => ({
     editor: isEditor(request),
     now: clock(),
-    siteUrl: config.siteUrl,
+    site: config.site,
     keys: request.cacheTags ?? undefined,
+    factTables: tablesOnce(),
   })
+  /** The `included` member of an article read: each embed as its own endpoint answers it. */
+  const embed = async (row: ArticleRow, asked: string[], seen: Viewer) => {
+    const included: NonNullable<Article['included']> = {}
+    if (asked.includes('factTables')) {
+      const slugs = [
+        ...new Set(
+          (row.bodyBlocks as BlockInput[]).flatMap((b) => (b.type === 'factTable' ? [b.factTable] : [])),
+        ),
+      ]
+      const tables = slugs.length === 0 || !seen.factTables ? new Map() : await seen.factTables(slugs, seen)
+      included.factTables = slugs.flatMap((slug) => tables.get(slug) ?? [])
+    }
+    if (asked.includes('related')) {
+      const data = await relatedTo(db, row, seen, RELATED_DEFAULT_LIMIT)
+      included.related = {
+        data,
+        page: { limit: RELATED_DEFAULT_LIMIT, nextCursor: null, total: data.length },
+      }
+    }
+    if (asked.includes('primaryTopic')) {
+      const topic =
+        row.primaryTopicId === null
+          ? undefined
+          : await getTopic(db, row.primaryTopicId, { now: seen.now, factTablesOf, site: config.site })
+      if (topic) for (const key of topicKeys(topic.id)) seen.keys?.add(key)
+      included.primaryTopic = topic ?? null
+    }
+    return included
+  }
   const totals = new ListTotals(app.invalidations)
   /** Runs a write to one article and publishes the cache keys it changed. */
   const changing = async <T>(id: string | undefined, write: () => Promise<T>): Promise<T> => {
@@ -83,7 +139,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
     }
     throw notFound(`No article has the id or slug "${ref}".`)
   }
-  const editorView = () => ({ editor: true, now: clock(), siteUrl: config.siteUrl })
+  const editorView = () => ({ editor: true, now: clock(), site: config.site })
 
   app.get(
     '/v1/articles',
@@ -119,7 +175,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         tags,
         operationId: 'getArticle',
         summary: 'One article with its body',
-        description: 'By id or current slug. An old slug answers 301 with the current URL in `Location`.',
+        description:
+          'By id or current slug. An old slug answers 301 with the current URL in `Location`. `include=factTables,related` answers a whole article page in one request.',
         params: ArticleParams,
         querystring: ArticleQuery,
         response: { 200: { ...ref(Article), ...WithETag }, 301: Moved, ...problems(400, 401, 404) },
@@ -132,9 +189,12 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         throw notFound(`No published article has the id or slug "${request.params.article}".`)
       // Public reads get a content ETag (cache.ts); editors get the write ETag, for If-Match.
       if (cachePublic(request, reply) === undefined) reply.header('etag', etagOf(found.row))
-      const fields = requestedFields(request.query.fields, ARTICLE_FIELDS)
+      const asked = request.query.include?.split(',')
+      const fields = requestedFields(request.query.fields, ARTICLE_FIELDS)?.concat(asked ? ['included'] : [])
       const formats = request.query.body?.split(',')
-      const full = await toArticle(db, found.row, viewer(request))
+      const seen = viewer(request)
+      const full: Article = await toArticle(db, found.row, seen)
+      if (asked) full.included = await embed(found.row, asked, seen)
       if (fields === undefined && formats === undefined) return full
       serialiseProjected(reply, fields ?? ARTICLE_FIELDS)
       const body = formats ? project(full.body, formats) : full.body
@@ -152,7 +212,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
         description: `Editors' curated related articles come first, in their order; computed ones fill the rest. ${RELATED_FORMULA}`,
         params: ArticleParams,
         querystring: RelatedQuery,
-        response: { 200: RelatedResponse, 301: Moved, ...problems(400, 401, 404) },
+        response: { 200: ref(RelatedResponse), 301: Moved, ...problems(400, 401, 404) },
       },
     },
     async (request, reply) => {
@@ -161,7 +221,11 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (
       if (found.kind === 'missing')
         throw notFound(`No published article has the id or slug "${request.params.article}".`)
       cachePublic(request, reply)
-      return { data: await relatedTo(db, found.row, viewer(request), request.query.limit ?? 6) }
+      const limit = request.query.limit ?? RELATED_DEFAULT_LIMIT
+      const data = await relatedTo(db, found.row, viewer(request), limit, {
+        includeEmpty: request.query.includeEmpty === true,
+      })
+      return { data, page: { limit, nextCursor: null, total: data.length } }
     },
   )
 

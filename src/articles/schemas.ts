@@ -1,12 +1,14 @@
 /** TypeBox schemas of articles: the write shapes editors send and the read shapes clients get. */
 
 import { type Static, type TSchema, Type } from 'typebox'
+import type { FactTable } from '../facts/schemas.js'
 import { FieldsQuery } from '../http/fields.js'
 import {
   HttpUrl,
   Id,
   Image,
   Nullable,
+  PageInfo,
   PaginationQuery,
   Ref,
   ref,
@@ -14,6 +16,7 @@ import {
   StringEnum,
   Timestamp,
 } from '../http/schemas.js'
+import type { Topic } from '../topics/schemas.js'
 
 const InlineHtml = (description: string) =>
   Type.String({
@@ -104,8 +107,9 @@ const LinkedArticle = Type.Object(
     slug: Slug,
     headline: Type.String(),
     url: Type.String({ description: 'API path of the article.' }),
+    canonical: Type.String({ description: 'The article’s page on the website.' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'LinkedArticle' },
 )
 const RelatedBlock = block(
   'related',
@@ -122,6 +126,9 @@ const FactTableBlock = block(
     factTable: Slug,
     title: Nullable(Type.String()),
     url: Type.String({ description: 'API path of the fact table.' }),
+    canonical: Nullable(
+      Type.String({ description: 'The table’s page on the website; null when it does not exist.' }),
+    ),
   },
 )
 export type Block =
@@ -213,8 +220,35 @@ export const Body = Type.Object(
   { additionalProperties: false, title: 'Body' },
 )
 
+/** What `include=` embeds, each in the shape of its own endpoint; absent unless asked for. */
+const Included = Type.Object(
+  {
+    factTables: Type.Optional(
+      Type.Array(Type.Unsafe<FactTable>({ $ref: 'FactTable' }), {
+        description: 'The fact tables the body shows, in body order (`GET /v1/fact-tables/{slug}`).',
+      }),
+    ),
+    related: Type.Optional(
+      Type.Unsafe<Static<typeof RelatedResponse>>({
+        $ref: 'RelatedArticles',
+        description: '`GET /v1/articles/{article}/related` with its defaults.',
+      }),
+    ),
+    primaryTopic: Type.Optional(
+      Type.Union([Type.Unsafe<Topic>({ $ref: 'Topic' }), Type.Null()], {
+        description: '`GET /v1/topics/{slug}` of the primary topic; null when there is none.',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'ArticleIncluded' },
+)
+
 export const Article = Type.Object(
-  { ...summaryProperties, body: Body },
+  {
+    ...summaryProperties,
+    body: Body,
+    included: Type.Optional(Included),
+  },
   { $id: 'Article', additionalProperties: false, title: 'Article' },
 )
 export type Article = Static<typeof Article>
@@ -312,9 +346,18 @@ export const ArticleListQuery = Type.Object(
 
 export const BODY_FORMATS = ['blocks', 'html', 'text'] as const
 
+export const INCLUDES = ['factTables', 'related', 'primaryTopic'] as const
+
 export const ArticleQuery = Type.Object(
   {
     fields: Type.Optional(FieldsQuery),
+    include: Type.Optional(
+      Type.String({
+        pattern: `^(${INCLUDES.join('|')})(,(${INCLUDES.join('|')}))*$`,
+        description:
+          'Embeds what a page needs in the same response, under `included`, comma-separated: `factTables` (the tables the body shows), `related` (the related list), `primaryTopic` (the topic). Each has the shape of its own endpoint.',
+      }),
+    ),
     body: Type.Optional(
       Type.String({
         pattern: '^(blocks|html|text)(,(blocks|html|text))*$',
@@ -348,14 +391,20 @@ export const RelatedItem = Type.Object(
 )
 
 export const RelatedResponse = Type.Object(
-  { data: Type.Array(RelatedItem) },
-  { additionalProperties: false, title: 'RelatedArticles' },
+  { data: Type.Array(RelatedItem), page: PageInfo },
+  { $id: 'RelatedArticles', additionalProperties: false, title: 'RelatedArticles' },
 )
 
 export const RelatedQuery = Type.Object(
   {
     limit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 20, default: 6, description: 'How many, 1-20.' }),
+    ),
+    includeEmpty: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Also articles with no body yet (stubs); left out by default.',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -27,10 +27,19 @@ import {
   type StoredImage,
   topics,
 } from '../db/schema.js'
+import type { FactTable } from '../facts/schemas.js'
 import type { CacheTags, InvalidationBus } from '../http/cache.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
+import { type Site, siteUrlOf } from '../http/site.js'
 import { parseInstant } from '../http/validation.js'
-import { hasLiveBlocks, type Rendered, type Resolver, renderBody, staticRenders } from './body.js'
+import {
+  absoluteLinks,
+  hasLiveBlocks,
+  type Rendered,
+  type Resolver,
+  renderBody,
+  staticRenders,
+} from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
 
 export type ArticleRow = typeof articles.$inferSelect
@@ -48,10 +57,15 @@ export type SummaryRow = Omit<ArticleRow, 'bodyBlocks' | 'bodyHtml' | 'bodyText'
 export interface Viewer {
   editor: boolean
   now: number
-  siteUrl: string
+  site: Site
   /** For public reads: where the resources in the response are recorded, as cache keys. */
   keys?: CacheTags | undefined
+  /** Loads the fact tables that bodies show, as their own endpoint presents them; without it they are links. */
+  factTables?: FactTableLoader | undefined
 }
+
+/** The current fact tables with the given slugs (the facts feature provides it), recording their cache keys. */
+export type FactTableLoader = (slugs: string[], viewer: Viewer) => Promise<Map<string, FactTable>>
 
 export const isVisible = (now: number) =>
   and(eq(articles.status, 'published'), lte(articles.publishedAt, now))
@@ -225,7 +239,7 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
       links: {
         self: `/v1/articles/${row.slug}`,
         related: `/v1/articles/${row.slug}/related`,
-        canonical: `${viewer.siteUrl}/articles/${row.slug}`,
+        canonical: siteUrlOf(viewer.site, 'article', row),
       },
     }
     if (viewer.editor) summary.status = statusOf(row, viewer.now)
@@ -244,21 +258,30 @@ export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer
           .from(articles)
           .where(and(inArray(articles.id, articleIds), viewer.editor ? undefined : isVisible(viewer.now)))
   const byId = new Map(linked.map((a) => [a.id, a]))
-  const tables = await factTableTitles(db, blocks)
+  const slugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
+  const tables: Map<string, { id: string; slug: string; title: string; table?: FactTable }> =
+    slugs.length === 0
+      ? new Map()
+      : viewer.factTables
+        ? new Map(
+            [...(await viewer.factTables(slugs, viewer))].map(([slug, t]) => [slug, { ...t, table: t }]),
+          )
+        : await factTableTitles(db, slugs)
   if (viewer.keys) {
     // A linked article that is not visible now still names its key: publishing it changes this response.
     for (const id of articleIds) viewer.keys.add(`article:${id}`)
     for (const table of tables.values()) viewer.keys.add(`fact-table:${table.id}`)
-    if (tables.size < blocks.filter((b) => b.type === 'factTable').length) viewer.keys.add('fact-tables')
+    if (tables.size < new Set(slugs).size) viewer.keys.add('fact-tables')
   }
   return {
     article: (id) => {
       const a = byId.get(id)
-      return a ? { title: a.headline, href: `${viewer.siteUrl}/articles/${a.slug}`, ...a } : null
+      return a ? { title: a.headline, href: siteUrlOf(viewer.site, 'article', a), ...a } : null
     },
     factTable: (slug) => {
       const table = tables.get(slug)
-      return table === undefined ? null : { title: table.title, href: `/v1/fact-tables/${slug}` }
+      if (table === undefined) return null
+      return { title: table.title, href: siteUrlOf(viewer.site, 'factTable', table), table: table.table }
     },
   }
 }
@@ -266,10 +289,8 @@ export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer
 /** Titles of the fact tables that `factTable` blocks point at (fact tables are public, like published content). */
 async function factTableTitles(
   db: Db,
-  blocks: BlockInput[],
-): Promise<Map<string, { id: string; title: string }>> {
-  const slugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
-  if (slugs.length === 0) return new Map()
+  slugs: string[],
+): Promise<Map<string, { id: string; slug: string; title: string }>> {
   const rows = await db
     .select({ id: factTables.id, slug: factTables.slug, title: factTables.title })
     .from(factTables)
@@ -279,8 +300,8 @@ async function factTableTitles(
 
 /**
  * An article with live blocks is rendered again on every read, for what they link to; its other blocks are
- * sanitised once per version and kept (per connection, 1,000 versions at most). Live blocks add no text, so the
- * stored text is always current.
+ * sanitised once per version and kept (per connection, 1,000 versions at most). Fact tables add their rows to
+ * the text too, so both forms are rendered again.
  */
 const renderCache = preparedOnce(() => new Map<string, (Rendered | undefined)[]>())
 function staticRendersOf(db: Db, row: ArticleRow, blocks: BlockInput[]) {
@@ -300,11 +321,17 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
   const stored = row.bodyBlocks as BlockInput[]
   const resolver = await blockResolver(db, stored, viewer)
   const rendered = hasLiveBlocks(stored)
-    ? { html: renderBody(stored, resolver, staticRendersOf(db, row, stored)).html, text: row.bodyText }
+    ? renderBody(stored, resolver, staticRendersOf(db, row, stored))
     : { html: row.bodyHtml, text: row.bodyText }
+  rendered.html = absoluteLinks(rendered.html, viewer.site.url)
   const blocks: Block[] = stored.map((block) => {
     if (block.type === 'related') {
-      const target = resolver.article(block.article) as { id: string; slug: string; headline: string } | null
+      const target = resolver.article(block.article) as {
+        id: string
+        slug: string
+        headline: string
+        href: string
+      } | null
       return {
         type: 'related',
         label: block.label ?? 'Read more',
@@ -313,6 +340,7 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
           slug: target.slug,
           headline: target.headline,
           url: `/v1/articles/${target.slug}`,
+          canonical: target.href,
         },
       }
     }
@@ -323,6 +351,7 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
         factTable: block.factTable,
         title: target?.title ?? null,
         url: `/v1/fact-tables/${block.factTable}`,
+        canonical: target?.href ?? null,
       }
     }
     return block

@@ -5,13 +5,13 @@ import { notFound } from '../http/errors.js'
 import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
 import { Author, AuthorCreate, AuthorListQuery, AuthorParams, AuthorPatch } from './schemas.js'
-import { createAuthor, deleteAuthor, findAuthor, listAuthors, updateAuthor } from './store.js'
+import { createAuthor, deleteAuthor, findAuthor, listAuthors, presentAuthor, updateAuthor } from './store.js'
 
 const tags = ['authors']
 
-export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, clock }) => {
+export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, clock, config }) => {
   const existing = async (ref: string) => {
-    const author = await findAuthor(db, ref)
+    const author = await findAuthor(db, ref, config.site)
     if (!author) throw notFound(`No author has the id or slug "${ref}".`)
     return author
   }
@@ -32,7 +32,7 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
     },
     async (request, reply) => {
       const keys = cachePublic(request, reply, 'authors')
-      const page = await listAuthors(db, request.query)
+      const page = await listAuthors(db, request.query, config.site)
       for (const author of page.data) keys?.add(`author:${author.id}`)
       setNextLink(request, reply, page.page.nextCursor)
       return page
@@ -77,7 +77,7 @@ export const authorRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       },
     },
     async (request, reply) => {
-      const author = await createAuthor(db, request.body, clock())
+      const author = presentAuthor(await createAuthor(db, request.body, clock()), config.site)
       app.invalidate(['authors'])
       return reply.code(201).header('location', author.links.self).send(author)
     },

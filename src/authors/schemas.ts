@@ -9,7 +9,11 @@ export const Author = Type.Object(
     bio: Nullable(Type.String()),
     avatarUrl: Nullable(Type.String({ format: 'uri' })),
     links: Type.Object(
-      { self: Type.String(), articles: Type.String({ description: 'Articles in the author’s byline.' }) },
+      {
+        self: Type.String(),
+        articles: Type.String({ description: 'Articles in the author’s byline.' }),
+        canonical: Type.String({ description: 'The author’s page on the website.' }),
+      },
       { additionalProperties: false },
     ),
   },

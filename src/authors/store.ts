@@ -6,29 +6,34 @@ import { slugify } from '../db/refs.js'
 import { authors } from '../db/schema.js'
 import { conflict, withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
+import { type Site, siteUrlOf } from '../http/site.js'
 import type { Author, AuthorCreate, AuthorListQuery, AuthorPatch } from './schemas.js'
 
 type AuthorRow = typeof authors.$inferSelect
 
-const present = (row: AuthorRow): Author => ({
+export const presentAuthor = (row: AuthorRow, site: Site): Author => ({
   id: row.id,
   slug: row.slug,
   name: row.name,
   bio: row.bio,
   avatarUrl: row.avatarUrl,
-  links: { self: `/v1/authors/${row.slug}`, articles: `/v1/articles?author=${row.slug}` },
+  links: {
+    self: `/v1/authors/${row.slug}`,
+    articles: `/v1/articles?author=${row.slug}`,
+    canonical: siteUrlOf(site, 'author', row),
+  },
 })
 
-export async function findAuthor(db: Db, ref: string): Promise<Author | undefined> {
+export async function findAuthor(db: Db, ref: string, site: Site): Promise<Author | undefined> {
   const [row] = await db
     .select()
     .from(authors)
     .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
     .limit(1)
-  return row && present(row)
+  return row && presentAuthor(row, site)
 }
 
-export async function listAuthors(db: Db, query: AuthorListQuery): Promise<PageResult<Author>> {
+export async function listAuthors(db: Db, query: AuthorListQuery, site: Site): Promise<PageResult<Author>> {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
   const [rows, [total]] = await Promise.all([
@@ -45,7 +50,7 @@ export async function listAuthors(db: Db, query: AuthorListQuery): Promise<PageR
     limit,
     total?.total ?? 0,
     (last) => ({ key: last.slug, id: last.id }),
-    (page) => page.map(present),
+    (page) => page.map((row) => presentAuthor(row, site)),
   )
 }
 
@@ -54,7 +59,7 @@ export async function createAuthor(
   input: AuthorCreate,
   now: number,
   id = uuidv7(now),
-): Promise<Author> {
+): Promise<AuthorRow> {
   const row: AuthorRow = {
     id,
     slug: input.slug ?? slugify(input.name),
@@ -65,7 +70,7 @@ export async function createAuthor(
     updatedAt: now,
   }
   await withUniqueSlug('an author', row.slug, () => db.insert(authors).values(row))
-  return present(row)
+  return row
 }
 
 export async function updateAuthor(db: Db, id: string, patch: AuthorPatch, now: number) {

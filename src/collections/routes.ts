@@ -3,9 +3,16 @@ import { isEditor, requireScope } from '../http/auth.js'
 import type { CacheTags } from '../http/cache.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
 import { notFound } from '../http/errors.js'
-import { NoContent, problems, ref } from '../http/schemas.js'
-import { Collection, CollectionParams, CollectionPut } from './schemas.js'
-import { deleteCollection, getCollection, putCollection } from './store.js'
+import { setNextLink } from '../http/pagination.js'
+import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import {
+  Collection,
+  CollectionListQuery,
+  CollectionParams,
+  CollectionPut,
+  CollectionSummary,
+} from './schemas.js'
+import { deleteCollection, getCollection, listCollections, putCollection } from './store.js'
 
 const tags = ['collections']
 
@@ -14,10 +21,30 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
   { db, config, clock },
 ) => {
   const load = async (slug: string, editor: boolean, keys?: CacheTags) => {
-    const collection = await getCollection(db, slug, { editor, now: clock(), siteUrl: config.siteUrl, keys })
+    const collection = await getCollection(db, slug, { editor, now: clock(), site: config.site, keys })
     if (!collection) throw notFound(`No collection has the slug "${slug}".`)
     return collection
   }
+
+  app.get(
+    '/v1/collections',
+    {
+      schema: {
+        tags,
+        operationId: 'listCollections',
+        summary: 'List the curated collections, by slug',
+        description: 'Each with a link to its articles (`GET /v1/collections/{slug}`).',
+        querystring: CollectionListQuery,
+        response: { 200: Page(CollectionSummary, 'CollectionList'), ...problems(400) },
+      },
+    },
+    async (request, reply) => {
+      cachePublic(request, reply, 'collections')
+      const page = await listCollections(db, request.query)
+      setNextLink(request, reply, page.page.nextCursor)
+      return page
+    },
+  )
 
   app.get(
     '/v1/collections/:slug',
@@ -59,7 +86,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
     },
     async (request, reply) => {
       const { created } = await putCollection(db, request.params.slug, request.body, clock())
-      app.invalidate([`collection:${request.params.slug}`])
+      app.invalidate([`collection:${request.params.slug}`, 'collections'])
       if (created) reply.code(201).header('location', `/v1/collections/${request.params.slug}`)
       return load(request.params.slug, true)
     },
@@ -80,7 +107,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
       },
     },
     async (request, reply) => {
-      app.invalidate([`collection:${request.params.slug}`])
+      app.invalidate([`collection:${request.params.slug}`, 'collections'])
       if (!(await deleteCollection(db, request.params.slug)))
         throw notFound(`No collection has the slug "${request.params.slug}".`)
       return reply.code(204).send(null)

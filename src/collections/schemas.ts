@@ -1,18 +1,38 @@
 import { type Static, Type } from 'typebox'
 import { ArticleSummary } from '../articles/schemas.js'
-import { Ref, ref, Slug, Timestamp } from '../http/schemas.js'
+import { PageInfo, PaginationQuery, Ref, ref, Slug, Timestamp } from '../http/schemas.js'
+
+const CollectionLinks = Type.Object(
+  { self: Type.String({ description: 'API path of the collection with its articles.' }) },
+  { additionalProperties: false },
+)
 
 export const Collection = Type.Object(
   {
     slug: Slug,
     title: Type.String(),
     updatedAt: Timestamp,
-    items: Type.Array(ref(ArticleSummary), {
+    links: CollectionLinks,
+    data: Type.Array(ref(ArticleSummary), {
       description: 'In the editors’ order; only published articles.',
     }),
+    page: PageInfo,
   },
-  { $id: 'Collection', additionalProperties: false, title: 'Collection' },
+  {
+    $id: 'Collection',
+    additionalProperties: false,
+    title: 'Collection',
+    description: 'A list like any other (`data`, `page`), with the collection’s own fields beside it.',
+  },
 )
+
+export const CollectionSummary = Type.Object(
+  { slug: Slug, title: Type.String(), updatedAt: Timestamp, links: CollectionLinks },
+  { additionalProperties: false, title: 'CollectionSummary' },
+)
+
+export const CollectionListQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
+export type CollectionListQuery = Static<typeof CollectionListQuery>
 export type Collection = Static<typeof Collection>
 
 export const CollectionPut = Type.Object(

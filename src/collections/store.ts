@@ -1,11 +1,12 @@
-import { asc, eq } from 'drizzle-orm'
+import { asc, count, eq, gt } from 'drizzle-orm'
 import { summarise, summaryColumns, type Viewer, visibleTo } from '../articles/store.js'
 import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs } from '../db/refs.js'
 import { articles, collectionItems, collections } from '../db/schema.js'
 import { badRequest, type FieldError } from '../http/errors.js'
-import type { Collection, CollectionPut } from './schemas.js'
+import { decodeCursor, pageOf, wholePage } from '../http/pagination.js'
+import type { Collection, CollectionListQuery, CollectionPut } from './schemas.js'
 
 export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
   const [collection] = await db.select().from(collections).where(eq(collections.slug, slug)).limit(1)
@@ -21,15 +22,44 @@ export async function getCollection(db: Db, slug: string, viewer: Viewer): Promi
   for (const { article } of all) viewer.keys?.add(`article:${article.id}`)
   const rows = all.filter(({ article }) => visibleTo(article, viewer))
   return {
-    slug: collection.slug,
-    title: collection.title,
-    updatedAt: new Date(collection.updatedAt).toISOString(),
-    items: await summarise(
-      db,
-      rows.map((r) => r.article),
-      viewer,
+    ...present(collection),
+    ...wholePage(
+      await summarise(
+        db,
+        rows.map((r) => r.article),
+        viewer,
+      ),
     ),
   }
+}
+
+const present = (row: { slug: string; title: string; updatedAt: number }) => ({
+  slug: row.slug,
+  title: row.title,
+  updatedAt: new Date(row.updatedAt).toISOString(),
+  links: { self: `/v1/collections/${row.slug}` },
+})
+
+/** Every collection by slug, paged: how a frontend discovers `editors-picks` and the rest. */
+export async function listCollections(db: Db, query: CollectionListQuery) {
+  const limit = query.limit ?? 20
+  const cursor = decodeCursor(query.cursor, 'string')
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(collections)
+      .where(cursor ? gt(collections.slug, String(cursor.key)) : undefined)
+      .orderBy(asc(collections.slug))
+      .limit(limit + 1),
+    db.select({ total: count() }).from(collections),
+  ])
+  return pageOf(
+    rows,
+    limit,
+    total?.total ?? 0,
+    (last) => ({ key: last.slug, id: last.id }),
+    (page) => page.map(present),
+  )
 }
 
 /**

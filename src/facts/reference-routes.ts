@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { requireScope } from '../http/auth.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
-import { problems, ref } from '../http/schemas.js'
+import { wholePage } from '../http/pagination.js'
+import { Page, problems, ref } from '../http/schemas.js'
 import {
   createMetric,
   createParty,
@@ -33,8 +34,7 @@ import {
 
 const tags = ['fact tables']
 const NoQuery = Type.Object({}, { additionalProperties: false })
-const list = <T extends Parameters<typeof ref>[0]>(item: T, title: string) =>
-  Type.Object({ data: Type.Array(ref(item)) }, { additionalProperties: false, title })
+const list = <T extends Parameters<typeof ref>[0]>(item: T, title: string) => Page(ref(item), title)
 const created = <T extends Parameters<typeof ref>[0]>(item: T) => ({
   ...ref(item),
   headers: { location: { type: 'string' } },
@@ -62,7 +62,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       const keys = cachePublic(request, reply, 'parties')
       const data = await listParties(db)
       for (const party of data) keys?.add(`party:${party.id}`)
-      return { data }
+      return wholePage(data)
     },
   )
   app.get(
@@ -144,7 +144,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
         keys?.add(`source:${source.id}`)
         if (source.party) keys?.add(`party:${source.party.id}`)
       }
-      return { data }
+      return wholePage(data)
     },
   )
   app.get(
@@ -225,7 +225,7 @@ export const referenceRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async 
       const keys = cachePublic(request, reply, 'metrics')
       const data = await listMetrics(db)
       for (const metric of data) keys?.add(`metric:${metric.id}`)
-      return { data }
+      return wholePage(data)
     },
   )
   app.get(

@@ -4,7 +4,9 @@ import { Type } from 'typebox'
 import { isEditor, requireScope } from '../http/auth.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
 import { notFound } from '../http/errors.js'
-import { problems, ref } from '../http/schemas.js'
+import { wholePage } from '../http/pagination.js'
+import { Page, problems, ref } from '../http/schemas.js'
+import { siteUrlOf } from '../http/site.js'
 import { parseInstant } from '../http/validation.js'
 import { figuresCsv } from './csv.js'
 import { deprecateFigure, loadFigures, recordFigure } from './figures.js'
@@ -27,24 +29,28 @@ import { allFigures, currentTable, tableHistory } from './views.js'
 
 const tags = ['fact tables']
 const NoQuery = Type.Object({}, { additionalProperties: false })
-const TableList = Type.Object(
-  {
-    data: Type.Array(
-      Type.Object(
-        { slug: Type.String(), title: Type.String(), links: Type.Object({ self: Type.String() }) },
+const TableList = Page(
+  Type.Object(
+    {
+      slug: Type.String(),
+      title: Type.String(),
+      links: Type.Object(
+        { self: Type.String(), canonical: Type.String({ description: 'The table’s page on the website.' }) },
         { additionalProperties: false },
       ),
-    ),
-  },
-  { additionalProperties: false, title: 'FactTableList' },
+    },
+    { additionalProperties: false, title: 'FactTableListItem' },
+  ),
+  'FactTableList',
 )
 
-export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, clock }) => {
+export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, clock, config }) => {
   const view = (request: FastifyRequest) => ({
     now: clock(),
     editor: isEditor(request, 'facts:write'),
     drafts: isEditor(request, 'content:write'),
     keys: request.cacheTags ?? undefined,
+    site: config.site,
   })
   const recorder = (request: FastifyRequest) => request.token?.name ?? 'unknown'
 
@@ -63,13 +69,13 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
       const keys = cachePublic(request, reply, 'fact-tables')
       const tables = await listFactTables(db)
       for (const table of tables) keys?.add(`fact-table:${table.id}`)
-      return {
-        data: tables.map((t) => ({
+      return wholePage(
+        tables.map((t) => ({
           slug: t.slug,
           title: t.title,
-          links: { self: `/v1/fact-tables/${t.slug}` },
+          links: { self: `/v1/fact-tables/${t.slug}`, canonical: siteUrlOf(config.site, 'factTable', t) },
         })),
-      }
+      )
     },
   )
 
@@ -134,7 +140,7 @@ export const factRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app,
     async (request, reply) => {
       cachePublic(request, reply)
       const table = await findFactTable(db, request.params.slug)
-      return { data: await allFigures(db, table, view(request)) }
+      return wholePage(await allFigures(db, table, view(request)))
     },
   )
 

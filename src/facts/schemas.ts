@@ -1,7 +1,7 @@
 /** TypeBox schemas of fact tables: parties, sources, metrics, tables and figures (claims). */
 import { type Static, Type } from 'typebox'
 import { TopicRef } from '../articles/schemas.js'
-import { HttpUrl, Id, Nullable, Ref, ref, Slug, StringEnum, Timestamp } from '../http/schemas.js'
+import { HttpUrl, Id, Nullable, Page, Ref, ref, Slug, StringEnum, Timestamp } from '../http/schemas.js'
 
 export {
   CATEGORIES,
@@ -154,7 +154,13 @@ const tableProperties = {
   methodology: Nullable(Type.String()),
   topic: Nullable(TopicRef),
   links: Type.Object(
-    { self: Type.String(), history: Type.String(), figures: Type.String(), csv: Type.String() },
+    {
+      self: Type.String(),
+      canonical: Type.String({ description: 'The table’s page on the website.' }),
+      history: Type.String(),
+      figures: Type.String(),
+      csv: Type.String(),
+    },
     { additionalProperties: false },
   ),
 }
@@ -203,10 +209,7 @@ export const FactTableHistory = Type.Object(
 )
 export type FactTableHistory = Static<typeof FactTableHistory>
 
-export const FigureList = Type.Object(
-  { data: Type.Array(ref(Figure)) },
-  { additionalProperties: false, title: 'FigureList' },
-)
+export const FigureList = Page(ref(Figure), 'FigureList')
 
 /* ---- writes ---- */
 

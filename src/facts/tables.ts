@@ -1,10 +1,12 @@
 /** Fact tables themselves: a slug, a title, a methodology note, the topic they belong to. */
+
 import { asc, eq, inArray, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { factTables, topics } from '../db/schema.js'
 import { badRequest, type FieldError, notFound, withUniqueSlug } from '../http/errors.js'
+import { type Site, siteUrlOf } from '../http/site.js'
 import type { FactTableCreate, FactTablePatch } from './schemas.js'
 
 export type FactTableRow = typeof factTables.$inferSelect
@@ -27,8 +29,9 @@ export async function tableTopic(db: Db, row: FactTableRow) {
   return topic ?? null
 }
 
-export const tableLinks = (slug: string) => ({
+export const tableLinks = ({ slug, id }: { slug: string; id: string }, site: Site) => ({
   self: `/v1/fact-tables/${slug}`,
+  canonical: siteUrlOf(site, 'factTable', { slug, id }),
   history: `/v1/fact-tables/${slug}/history`,
   figures: `/v1/fact-tables/${slug}/figures`,
   csv: `/v1/fact-tables/${slug}/figures.csv`,
@@ -67,6 +70,11 @@ export async function updateFactTable(db: Db, row: FactTableRow, patch: FactTabl
     .set({ ...rest, ...(topicId !== undefined ? { topicId } : {}), updatedAt: now })
     .where(eq(factTables.id, row.id))
   return findFactTable(db, row.id)
+}
+
+export async function factTablesWithSlugs(db: Db, slugs: string[]): Promise<FactTableRow[]> {
+  if (slugs.length === 0) return []
+  return db.select().from(factTables).where(inArray(factTables.slug, slugs))
 }
 
 export async function listFactTables(db: Db) {

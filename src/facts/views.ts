@@ -5,11 +5,12 @@
  */
 import type { Db } from '../db/client.js'
 import type { CacheTags } from '../http/cache.js'
+import type { Site } from '../http/site.js'
 import { type LoadedFigure, loadFigures } from './figures.js'
 import { presentFigure } from './present.js'
 import { metricRefOf, partyOf, sourceOf } from './reference.js'
 import type { FactTable, FactTableHistory, Figure } from './schemas.js'
-import { type FactTableRow, tableLinks, tableTopic } from './tables.js'
+import { type FactTableRow, factTablesWithSlugs, tableLinks, tableTopic } from './tables.js'
 
 export interface ViewOptions {
   now: number
@@ -19,6 +20,8 @@ export interface ViewOptions {
   drafts: boolean
   /** For public reads: where the resources in the response are recorded, as cache keys. */
   keys?: CacheTags | undefined
+  /** Where the website shows the table (`links.canonical`). */
+  site: Site
 }
 
 const CATEGORY_ORDER = ['military', 'civilian', 'all', 'unknown']
@@ -45,7 +48,7 @@ function supersessions(list: LoadedFigure[]): Map<string, string> {
   return map
 }
 
-async function header(db: Db, table: FactTableRow, keys: CacheTags | undefined) {
+async function header(db: Db, table: FactTableRow, { keys, site }: ViewOptions) {
   keys?.add(`fact-table:${table.id}`)
   if (table.topicId) keys?.add(`topic:${table.topicId}`)
   return {
@@ -54,7 +57,7 @@ async function header(db: Db, table: FactTableRow, keys: CacheTags | undefined) 
     title: table.title,
     methodology: table.methodology,
     topic: await tableTopic(db, table),
-    links: tableLinks(table.slug),
+    links: tableLinks(table, site),
   }
 }
 
@@ -80,7 +83,7 @@ export async function currentTable(
     groups.set(groupKey(f), group)
   }
   return {
-    ...(await header(db, table, options.keys)),
+    ...(await header(db, table, options)),
     asOf: at === undefined ? null : new Date(at).toISOString(),
     groups: [...groups.values()]
       .sort((a, b) => compareGroups(a.first, b.first))
@@ -109,7 +112,7 @@ export async function tableHistory(
   const series = new Map<string, LoadedFigure[]>()
   for (const f of all) series.set(seriesKey(f), [...(series.get(seriesKey(f)) ?? []), f])
   return {
-    ...(await header(db, table, options.keys)),
+    ...(await header(db, table, options)),
     series: [...series.values()]
       .sort(
         (a, b) =>
@@ -134,4 +137,16 @@ export async function allFigures(db: Db, table: FactTableRow, options: ViewOptio
   const all = await loadFigures(db, { tableId: table.id })
   const present = { tableSlug: table.slug, ...options, supersededBy: supersessions(all) }
   return all.map((f) => presentFigure(f, present))
+}
+
+/** The current form of each fact table with one of these slugs, for the bodies and `include=` of articles. */
+export async function currentTablesBySlug(
+  db: Db,
+  slugs: string[],
+  options: ViewOptions,
+): Promise<Map<string, FactTable>> {
+  const out = new Map<string, FactTable>()
+  for (const row of await factTablesWithSlugs(db, [...new Set(slugs)]))
+    out.set(row.slug, await currentTable(db, row, options))
+  return out
 }

@@ -55,6 +55,12 @@ export function pageOf<Row, Item>(
   }
 }
 
+/** A list that is not paged (a fact table's figures, the parties): everything in one page, in the same shape. */
+export const wholePage = <T>(data: T[]): PageResult<T> => ({
+  data,
+  page: { limit: data.length, nextCursor: null, total: data.length },
+})
+
 /** Sets `Link: <…>; rel="next"` when there is a next page, keeping every other query parameter. */
 export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null) {
   if (nextCursor === null) return

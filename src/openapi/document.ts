@@ -132,10 +132,13 @@ export function forCodeGenerators(document: OpenApiDocument): OpenApiDocument {
       const mapping: Record<string, string> = {}
       for (const variant of node.oneOf as Json[]) {
         const target = String(variant.$ref ?? '')
-        const name = decodeURIComponent(target.slice(componentRef("").length))
+        const name = decodeURIComponent(target.slice(componentRef('').length))
         const property = (components[name]?.properties as Json | undefined)?.[tag] as Json | undefined
         const value = property?.const ?? (property?.enum as unknown[] | undefined)?.[0]
-        if (typeof value !== 'string') throw new Error(`A variant of a discriminated union is not a named schema: ${JSON.stringify(variant).slice(0, 300)}`)
+        if (typeof value !== 'string')
+          throw new Error(
+            `A variant of a discriminated union is not a named schema: ${JSON.stringify(variant).slice(0, 300)}`,
+          )
         mapping[value] = target
       }
       discriminator.mapping = mapping

@@ -7,7 +7,7 @@ import { requireScope } from '../http/auth.js'
 import { publicRead } from '../http/cache.js'
 import type { FeatureOptions } from '../http/context.js'
 import { notFound, tooManyRequests } from '../http/errors.js'
-import { problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
+import { PageInfo, problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
 import type { Popularity } from './service.js'
 import { articleStats } from './store.js'
 import { TRENDING_FORMULA, WINDOWS, type Window } from './totals.js'
@@ -30,9 +30,10 @@ const PopularList = Type.Object(
           views: Type.Integer({ description: 'Views by people in the window; bots excluded.' }),
           article: ref(ArticleSummary),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, title: 'PopularArticle' },
       ),
     ),
+    page: PageInfo,
   },
   { additionalProperties: false, title: 'PopularList' },
 )
@@ -46,9 +47,10 @@ const TrendingList = Type.Object(
           score: Type.Number({ description: 'Decayed views; see the formula.' }),
           article: ref(ArticleSummary),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, title: 'TrendingArticle' },
       ),
     ),
+    page: PageInfo,
   },
   { additionalProperties: false, title: 'TrendingList' },
 )
@@ -174,6 +176,13 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
             }),
             topic: Type.Optional(TopicFilter),
             limit: Type.Optional(Limit),
+            exclude: Type.Optional(
+              Type.String({
+                pattern: '^[A-Za-z0-9-]{1,120}(,[A-Za-z0-9-]{1,120}){0,19}$',
+                description:
+                  'Articles to leave out, by id or slug, comma-separated (up to 20): the article being read, say. The rest move up.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -185,6 +194,7 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
         request.query.window ?? '1d',
         request.query.limit ?? 10,
         request.query.topic,
+        request.query.exclude?.split(','),
       )
       publicRead(request, reply, { cacheControl: lifetime })?.add('popular')
       return reply

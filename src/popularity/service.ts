@@ -4,8 +4,14 @@
  * and each change to articles, invalidates. A crash loses at most the counts of one flush interval.
  */
 import type { FastifyBaseLogger } from 'fastify'
+import type { Static } from 'typebox'
 import { lookupArticle, summarise } from '../articles/store.js'
 import type { Db } from '../db/client.js'
+import type { PageInfo as PageInfoSchema } from '../http/schemas.js'
+import type { Site } from '../http/site.js'
+
+type PageInfo = Static<typeof PageInfoSchema>
+
 import { findTopicRow } from '../topics/store.js'
 import {
   type CounterLimits,
@@ -36,7 +42,7 @@ export interface PopularityOptions {
   /** Rules shared with other instances through Redis. */
   shared?: SharedViewRules
   limits: CounterLimits
-  siteUrl: string
+  site: Site
   log: FastifyBaseLogger
 }
 
@@ -251,17 +257,23 @@ export class Popularity {
   }
 
   /** The serialised response. Each (window, topic) list is computed once per refresh, whatever the limit. */
-  async popular(window: Window, limit: number, topic: string | undefined): Promise<string> {
+  async popular(
+    window: Window,
+    limit: number,
+    topic: string | undefined,
+    exclude: readonly string[] = [],
+  ): Promise<string> {
     return this.respond(
       `popular:${window}`,
       limit,
       topic,
+      exclude,
       async (now, topicId) => {
         const rows = await mostViewed(this.options.db, window, now, MAX_LIST, topicId)
         const summaries = await this.summaries(rows.map((r) => r.article))
         return summaries.map((article, i) => ({ views: Number(rows[i]?.views ?? 0), article }))
       },
-      (now, data) => ({ window, generatedAt: new Date(now).toISOString(), data }),
+      (now, data, page) => ({ window, generatedAt: new Date(now).toISOString(), data, page }),
     )
   }
 
@@ -270,18 +282,19 @@ export class Popularity {
       'trending',
       limit,
       topic,
+      [],
       async (now, topicId) => {
         const rows = await trending(this.options.db, now, MAX_LIST, topicId)
         const summaries = await this.summaries(rows.map((r) => r.article))
         return summaries.map((article, i) => ({ score: rows[i]?.score ?? 0, article }))
       },
-      (now, data) => ({ generatedAt: new Date(now).toISOString(), data }),
+      (now, data, page) => ({ generatedAt: new Date(now).toISOString(), data, page }),
     )
   }
 
   private summaries(rows: Parameters<typeof summarise>[1]) {
     const now = this.options.clock()
-    return summarise(this.options.db, rows, { editor: false, now, siteUrl: this.options.siteUrl })
+    return summarise(this.options.db, rows, { editor: false, now, site: this.options.site })
   }
 
   /**
@@ -293,14 +306,16 @@ export class Popularity {
     name: string,
     limit: number,
     topic: string | undefined,
+    exclude: readonly string[],
     compute: (now: number, topicId: string | undefined) => Promise<Record<string, unknown>[]>,
-    envelope: (now: number, data: unknown[]) => Record<string, unknown>,
+    envelope: (now: number, data: unknown[], page: PageInfo) => Record<string, unknown>,
   ): Promise<string> {
+    const page = (count: number): PageInfo => ({ limit, nextCursor: null, total: count })
     // Topics are looked up before the cache, so that made-up topic names cannot fill it.
     let topicId: string | undefined
     if (topic !== undefined) {
       topicId = (await findTopicRow(this.options.db, topic))?.id
-      if (topicId === undefined) return JSON.stringify(envelope(this.options.clock(), []))
+      if (topicId === undefined) return JSON.stringify(envelope(this.options.clock(), [], page(0)))
     }
     const key = `${name}:${topicId ?? ''}`
     let now = this.options.clock()
@@ -321,19 +336,25 @@ export class Popularity {
       list.rows.catch(() => this.lists.delete(key))
     }
     const bodyKey = `${key}:${limit}`
-    const cached = this.bodies.get(bodyKey)
-    const [at, data] = (await list.rows) as [number, Record<string, unknown>[]]
+    const cached = exclude.length === 0 ? this.bodies.get(bodyKey) : undefined
+    const [at, all] = (await list.rows) as [number, Record<string, unknown>[]]
     if (cached !== undefined && this.lists.get(key) === list) {
       this.cacheStats.hits++
       return cached
     }
     this.cacheStats.misses++
-    const body = JSON.stringify(
-      envelope(
-        at,
-        data.slice(0, limit).map((entry, i) => ({ rank: i + 1, ...entry })),
-      ),
-    )
+    // Excluded articles (the one being read) leave the list and the rest move up; such answers are not kept, so
+    // made-up exclusions cannot fill the memory.
+    const data =
+      exclude.length === 0
+        ? all
+        : all.filter((entry) => {
+            const article = entry.article as { id: string; slug: string }
+            return !exclude.includes(article.id) && !exclude.includes(article.slug)
+          })
+    const shown = data.slice(0, limit).map((entry, i) => ({ rank: i + 1, ...entry }))
+    const body = JSON.stringify(envelope(at, shown, page(shown.length)))
+    if (exclude.length > 0) return body
     if (this.bodies.size >= 2_000) this.bodies.clear()
     if (this.lists.get(key) === list) this.bodies.set(bodyKey, body)
     return body

@@ -13,24 +13,24 @@ import {
   getTopic,
   listTopics,
   noFactTables,
+  topicKeys,
   updateTopic,
 } from './store.js'
 
 const tags = ['topics']
 
 /** What a topic response depends on: the topic, its articles (count, latest), its fact tables. */
-const topicKeys = (id: string) => [`topic:${id}`, `topic-articles:${id}`, `topic-fact-tables:${id}`]
 
 export const topicRoutes: FastifyPluginAsyncTypebox<
   FeatureOptions & { factTablesOf?: FactTablesOf }
-> = async (app, { db, clock, factTablesOf = noFactTables }) => {
+> = async (app, { db, clock, config, factTablesOf = noFactTables }) => {
   const existing = async (ref: string) => {
     const row = await findTopicRow(db, ref)
     if (!row) throw notFound(`No topic has the id or slug "${ref}".`)
     return row
   }
   const present = async (ref: string) => {
-    const topic = await getTopic(db, ref, clock(), factTablesOf)
+    const topic = await getTopic(db, ref, { now: clock(), factTablesOf, site: config.site })
     if (!topic) throw notFound(`No topic has the id or slug "${ref}".`)
     return topic
   }
@@ -53,7 +53,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
     },
     async (request, reply) => {
       const keys = cachePublic(request, reply, 'topics')
-      const page = await listTopics(db, request.query, clock(), factTablesOf)
+      const page = await listTopics(db, request.query, { now: clock(), factTablesOf, site: config.site })
       for (const topic of page.data) for (const key of topicKeys(topic.id)) keys?.add(key)
       setNextLink(request, reply, page.page.nextCursor)
       return page

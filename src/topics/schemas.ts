@@ -23,7 +23,11 @@ export const Topic = Type.Object(
       { description: 'Fact tables attached to the topic.' },
     ),
     links: Type.Object(
-      { self: Type.String(), articles: Type.String({ description: 'The topic’s articles.' }) },
+      {
+        self: Type.String(),
+        articles: Type.String({ description: 'The topic’s articles.' }),
+        canonical: Type.String({ description: 'The topic’s page on the website.' }),
+      },
       { additionalProperties: false },
     ),
   },

@@ -5,6 +5,7 @@ import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
 import { withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
+import { type Site, siteUrlOf } from '../http/site.js'
 import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
 
 type TopicRow = typeof topics.$inferSelect
@@ -17,7 +18,17 @@ export type FactTablesOf = (
 
 export const noFactTables: FactTablesOf = async () => new Map()
 
-async function present(db: Db, rows: TopicRow[], now: number, factTablesOf: FactTablesOf): Promise<Topic[]> {
+/** The cache keys of a topic page: the topic, which articles it holds, and its fact tables. */
+export const topicKeys = (id: string) => [`topic:${id}`, `topic-articles:${id}`, `topic-fact-tables:${id}`]
+
+/** What presenting a topic needs besides its row: the time, its fact tables, and where the website is. */
+export interface TopicReads {
+  now: number
+  factTablesOf: FactTablesOf
+  site: Site
+}
+
+async function present(db: Db, rows: TopicRow[], { now, factTablesOf, site }: TopicReads): Promise<Topic[]> {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
   // From the `(topic_id, published_at)` index alone: the visible members, without touching the articles.
@@ -42,7 +53,11 @@ async function present(db: Db, rows: TopicRow[], now: number, factTablesOf: Fact
       articleCount: s?.articleCount ?? 0,
       latestPublishedAt: s?.latest ? new Date(s.latest).toISOString() : null,
       factTables: tables.get(row.id) ?? [],
-      links: { self: `/v1/topics/${row.slug}`, articles: `/v1/articles?topic=${row.slug}` },
+      links: {
+        self: `/v1/topics/${row.slug}`,
+        articles: `/v1/articles?topic=${row.slug}`,
+        canonical: siteUrlOf(site, 'topic', row),
+      },
     }
   })
 }
@@ -56,16 +71,15 @@ export async function findTopicRow(db: Db, ref: string): Promise<TopicRow | unde
   return row
 }
 
-export async function getTopic(db: Db, ref: string, now: number, factTablesOf: FactTablesOf) {
+export async function getTopic(db: Db, ref: string, reads: TopicReads) {
   const row = await findTopicRow(db, ref)
-  return row ? (await present(db, [row], now, factTablesOf))[0] : undefined
+  return row ? (await present(db, [row], reads))[0] : undefined
 }
 
 export async function listTopics(
   db: Db,
   query: TopicListQuery,
-  now: number,
-  factTablesOf: FactTablesOf,
+  reads: TopicReads,
 ): Promise<PageResult<Topic>> {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
@@ -86,7 +100,7 @@ export async function listTopics(
     (last) => ({ key: last.slug, id: last.id }),
     (r) => r,
   )
-  return { ...page, data: await present(db, page.data, now, factTablesOf) }
+  return { ...page, data: await present(db, page.data, reads) }
 }
 
 export async function createTopic(

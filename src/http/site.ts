@@ -1,0 +1,38 @@
+/**
+ * Where each kind of resource lives on the public website: `SITE_URL` plus a path template per kind, in which
+ * `{slug}` and `{id}` are replaced. API paths (`links.self`) stay relative; website URLs (`links.canonical`,
+ * every link inside `body.html`) are absolute, so they work in a partner's copy too.
+ */
+export const SITE_KINDS = ['article', 'topic', 'author', 'factTable'] as const
+export type SiteKind = (typeof SITE_KINDS)[number]
+
+export interface Site {
+  /** Absolute base of the website, without a trailing slash. */
+  url: string
+  paths: Record<SiteKind, string>
+}
+
+export const DEFAULT_SITE_PATHS: Record<SiteKind, string> = {
+  article: '/articles/{slug}',
+  topic: '/topics/{slug}',
+  author: '/authors/{slug}',
+  factTable: '/fact-tables/{slug}',
+}
+
+/** The environment variable of each kind's template. */
+export const SITE_PATH_VARIABLES: Record<SiteKind, string> = {
+  article: 'SITE_ARTICLE_PATH',
+  topic: 'SITE_TOPIC_PATH',
+  author: 'SITE_AUTHOR_PATH',
+  factTable: 'SITE_FACT_TABLE_PATH',
+}
+
+/** A template starts with `/`, names `{slug}` or `{id}`, and has no other placeholder or whitespace. */
+export const isPathTemplate = (raw: string) =>
+  /^\/[^\s?#]*$/.test(raw) &&
+  /\{(slug|id)\}/.test(raw) &&
+  raw.replace(/\{(slug|id)\}/g, '').search(/[{}]/) === -1
+
+export const siteUrlOf = (site: Site, kind: SiteKind, resource: { slug: string; id: string }) =>
+  site.url +
+  site.paths[kind].replace(/\{(slug|id)\}/g, (_, name: 'slug' | 'id') => encodeURIComponent(resource[name]))

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net'
 import type { DatabaseConfig } from './db/client.js'
+import { DEFAULT_IMAGE_WIDTHS, isImageTemplate } from './http/images.js'
 import {
   DEFAULT_SITE_PATHS,
   isPathTemplate,
@@ -142,6 +143,25 @@ export function loadConfig(env: Env = {}): Config {
           ),
         ]),
       ) as Site['paths'],
+      images: {
+        template: read(
+          'IMAGE_URL_TEMPLATE',
+          undefined,
+          (raw) => (isImageTemplate(raw) ? raw : undefined),
+          'an http(s) URL naming {width} and {url} or {path}, e.g. https://images.example/{path}?w={width}',
+        ),
+        widths: read(
+          'IMAGE_WIDTHS',
+          DEFAULT_IMAGE_WIDTHS,
+          (raw) => {
+            const widths = raw.split(',').map((w) => Number(w.trim()))
+            return widths.length <= 20 && widths.every((w) => Number.isInteger(w) && w >= 16 && w <= 10_000)
+              ? [...new Set(widths)].sort((a, b) => a - b)
+              : undefined
+          },
+          'up to 20 comma-separated pixel widths 16-10000, e.g. 320,640,1280',
+        ),
+      },
     },
     siteConfigured: Boolean(env.SITE_URL),
     bodyLimit: read(

@@ -19,7 +19,13 @@ t.test('create, read, update, publish, unpublish and delete an article', async (
       tags: ['armenia', 'ceasefire'],
       contentWarning: 'graphic-violence',
       contentWarningText: 'Contains descriptions of violence.',
-      heroImage: { url: 'https://media.example/photo.jpg', alt: 'A border post', credit: 'Photo: Desk' },
+      heroImage: {
+        url: 'https://media.example/photo.jpg',
+        alt: 'A border post',
+        credit: 'Photo: Desk',
+        width: 1600,
+        height: 900,
+      },
       body: {
         blocks: [
           paragraph(
@@ -28,7 +34,14 @@ t.test('create, read, update, publish, unpublish and delete an article', async (
           { type: 'heading', level: 2, text: 'What comes next <maybe>' },
           { type: 'quote', html: 'We want peace.', attribution: 'A resident' },
           { type: 'list', ordered: true, items: ['One', 'Two'] },
-          { type: 'image', url: 'https://media.example/2.jpg', alt: 'Map', caption: 'The front line' },
+          {
+            type: 'image',
+            url: 'https://media.example/2.jpg',
+            alt: 'Map',
+            caption: 'The front line',
+            width: 800,
+            height: 600,
+          },
           { type: 'embed', provider: 'youtube', url: 'https://www.youtube.com/watch?v=x' },
           { type: 'audio', url: 'https://media.example/ep.mp3', title: 'Episode 1', durationSeconds: 1200 },
         ],
@@ -102,7 +115,7 @@ t.test('create, read, update, publish, unpublish and delete an article', async (
   t.match(publicRead.json().links, {
     self: `/v1/articles/${body.slug}`,
     related: `/v1/articles/${body.slug}/related`,
-    canonical: `http://localhost:3000/articles/${body.slug}`,
+    canonical: `https://www.newsdesk.example/articles/${body.slug}`,
   })
 
   const unpublished = await app.inject({
@@ -347,11 +360,12 @@ t.test('"Read more" blocks resolve at read time to the current headline and slug
       slug: 'target-story-updated',
       headline: 'Target story, updated',
       url: '/v1/articles/target-story-updated',
+      canonical: 'https://www.newsdesk.example/articles/target-story-updated',
     },
   })
   t.match(
     read.body.html,
-    /Read more: <a href="http:\/\/localhost:3000\/articles\/target-story-updated">Target story, updated<\/a>/,
+    /Read more: <a href="https:\/\/www.newsdesk.example\/articles\/target-story-updated">Target story, updated<\/a>/,
   )
 
   await ctx.app.inject({ method: 'POST', url: `/v1/articles/${target.id}/unpublish`, headers: editor })

@@ -29,7 +29,7 @@ t.test('two editors putting the same new collection at once: one creates it, non
       `round ${round}: one 201 (created), one 200 (replaced)`,
     )
     const stored = (await ctx.app.inject(`/v1/collections/${slug}`)).json()
-    t.equal(stored.items.length, 1, 'one set of items, not two')
+    t.equal(stored.data.length, 1, 'one set of items, not two')
   }
 })
 

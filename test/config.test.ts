@@ -9,8 +9,53 @@ t.test('defaults', async (t) => {
     redisUrl: undefined,
     demoData: true,
     logLevel: 'info',
-    siteUrl: 'http://localhost:3000',
+    site: {
+      url: 'https://www.newsdesk.example',
+      paths: {
+        article: '/articles/{slug}',
+        topic: '/topics/{slug}',
+        author: '/authors/{slug}',
+        factTable: '/fact-tables/{slug}',
+      },
+      images: { template: undefined, widths: [320, 640, 960, 1280, 1920] },
+    },
+    siteConfigured: false,
   })
+})
+
+t.test('website URLs and the image CDN', async (t) => {
+  const config = loadConfig({
+    SITE_URL: 'https://oc-media.example/',
+    SITE_ARTICLE_PATH: '/{id}/{slug}',
+    SITE_TOPIC_PATH: '/tag/{slug}/',
+    IMAGE_URL_TEMPLATE: 'https://images.example/{path}?w={width}&fit=max',
+    IMAGE_WIDTHS: '1200, 400,800,400',
+  })
+  t.same(config.site, {
+    url: 'https://oc-media.example',
+    paths: {
+      article: '/{id}/{slug}',
+      topic: '/tag/{slug}/',
+      author: '/authors/{slug}',
+      factTable: '/fact-tables/{slug}',
+    },
+    images: { template: 'https://images.example/{path}?w={width}&fit=max', widths: [400, 800, 1200] },
+  })
+  t.equal(config.siteConfigured, true)
+  const error = t.throws(() =>
+    loadConfig({
+      SITE_ARTICLE_PATH: 'articles/{slug}',
+      SITE_AUTHOR_PATH: '/people/{name}',
+      IMAGE_URL_TEMPLATE: 'https://images.example/{path}',
+      IMAGE_WIDTHS: '0,100',
+    }),
+  ) as ConfigError
+  t.match(error.problems, [
+    /^SITE_ARTICLE_PATH=/,
+    /^SITE_AUTHOR_PATH=/,
+    /^IMAGE_URL_TEMPLATE=/,
+    /^IMAGE_WIDTHS=/,
+  ])
 })
 
 t.test('values from the environment', async (t) => {
@@ -29,7 +74,7 @@ t.test('values from the environment', async (t) => {
       database: { engine: 'sqlite', path: '/tmp/x.db' },
       demoData: false,
       logLevel: 'debug',
-      siteUrl: 'https://news.example',
+      site: { url: 'https://news.example' },
     },
   )
   t.match(loadConfig({ DATABASE_URL: 'file::memory:' }).database, { engine: 'sqlite', path: ':memory:' })

@@ -96,6 +96,7 @@ t.test('the demo table: current claims side by side, labelled by claimant', asyn
     factTable: 'september-2022-clashes-casualties',
     title: 'Casualties of the September 2022 Azerbaijani attack on Armenia',
     url: TABLE,
+    canonical: 'https://www.newsdesk.example/fact-tables/september-2022-clashes-casualties',
   })
 })
 

@@ -73,6 +73,8 @@ t.test('allowed markup survives; text fields are escaped, never interpreted', as
           url: 'https://media.example/a.jpg',
           alt: '" onerror="alert(1)',
           caption: '<b>cap</b>',
+          width: 640,
+          height: 480,
         },
         { type: 'embed', provider: '"><script>', url: 'https://example.org/?q=a&b=c' },
       ],
@@ -84,7 +86,11 @@ t.test('allowed markup survives; text fields are escaped, never interpreted', as
   t.match(html, '<sup>2</sup>')
   t.match(html, '<br />')
   t.match(html, '<a href="mailto:desk@example.org" title="Mail">mail</a>')
-  t.match(html, '<a href="/articles/x">relative</a>')
+  t.match(
+    html,
+    '<a href="https://www.newsdesk.example/articles/x">relative</a>',
+    'relative links are made absolute on the website',
+  )
   t.match(html, '&amp; 5 &lt; 6')
   t.notMatch(html, /<script|<img src=x|onerror="alert/i, 'nothing executable')
   t.match(html, '<h3>&lt;img src=x onerror=alert(1)&gt;</h3>')

@@ -91,7 +91,11 @@ t.test('authors: create, list, read, update; cannot delete one still in a byline
     name: 'Ani Avetisyan',
     bio: 'Reporter',
     avatarUrl: 'https://media.example/ani.jpg',
-    links: { self: '/v1/authors/ani-avetisyan', articles: '/v1/articles?author=ani-avetisyan' },
+    links: {
+      self: '/v1/authors/ani-avetisyan',
+      articles: '/v1/articles?author=ani-avetisyan',
+      canonical: 'https://www.newsdesk.example/authors/ani-avetisyan',
+    },
   })
   t.equal((await ctx.app.inject('/v1/authors/ani-avetisyan')).json().name, 'Ani Avetisyan')
   t.equal((await ctx.app.inject(`/v1/authors/${created.json().id}`)).statusCode, 200, 'by id too')
@@ -141,7 +145,7 @@ t.test('collections: ordered, replaced whole, drafts left out for the public', a
   t.equal(put.headers.location, '/v1/collections/editors-picks')
   const pub = (await ctx.app.inject('/v1/collections/editors-picks')).json()
   t.same(
-    pub.items.map((a: { slug: string }) => a.slug),
+    pub.data.map((a: { slug: string }) => a.slug),
     ['three', 'one'],
     'order kept, draft left out',
   )
@@ -153,7 +157,7 @@ t.test('collections: ordered, replaced whole, drafts left out for the public', a
   })
   t.equal(replaced.statusCode, 200)
   t.same(
-    replaced.json().items.map((a: { slug: string }) => a.slug),
+    replaced.json().data.map((a: { slug: string }) => a.slug),
     ['one'],
   )
   const bad = await ctx.app.inject({

@@ -172,7 +172,7 @@ function renderBlock(block: BlockInput, resolve: Resolver): Rendered | null {
       const parts = [block.caption, block.credit].filter((p): p is string => Boolean(p))
       const caption = parts.length ? `<figcaption>${parts.map(escapeHtml).join(' ')}</figcaption>` : ''
       return {
-        html: `<figure><img src="${escapeHtml(block.url)}" alt="${escapeHtml(block.alt)}">${caption}</figure>`,
+        html: `<figure><img src="${escapeHtml(block.url)}" alt="${escapeHtml(block.alt)}"${block.width ? ` width="${block.width}" height="${block.height}"` : ''}>${caption}</figure>`,
         text: '',
       }
     }

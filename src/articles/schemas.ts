@@ -3,10 +3,10 @@
 import { type Static, type TSchema, Type } from 'typebox'
 import type { FactTable } from '../facts/schemas.js'
 import { FieldsQuery } from '../http/fields.js'
+import { Image, ImageInput } from '../http/images.js'
 import {
   HttpUrl,
   Id,
-  Image,
   Nullable,
   PageInfo,
   PaginationQuery,
@@ -52,12 +52,6 @@ const common = {
     html: InlineHtml('The quoted words.'),
     attribution: Type.Optional(ShortText(300, 'Who said it.')),
   }),
-  image: block('image', 'An image with caption and credit.', {
-    url: HttpUrl,
-    alt: ShortText(500, 'Alternative text.'),
-    caption: Type.Optional(ShortText(1000)),
-    credit: Type.Optional(ShortText(300)),
-  }),
   list: block('list', 'A bulleted or numbered list.', {
     ordered: Type.Boolean(),
     items: Type.Array(InlineHtml('One item.'), { minItems: 1, maxItems: 200 }),
@@ -72,6 +66,18 @@ const common = {
     durationSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
   }),
 }
+
+const ImageBlockInput = block(
+  'image',
+  'An image with caption and credit; its dimensions are required.',
+  ImageInput.properties,
+  'Input',
+)
+const ImageBlock = block(
+  'image',
+  'An image with caption, credit, dimensions and renditions for `srcset`.',
+  Image.properties,
+)
 
 const RelatedBlockInput = block(
   'related',
@@ -94,8 +100,9 @@ const discriminated = <S>(variants: TSchema[], title: string) =>
     oneOf: variants,
   })
 
-const inputVariants = [...Object.values(common), RelatedBlockInput, FactTableBlockInput]
+const inputVariants = [...Object.values(common), ImageBlockInput, RelatedBlockInput, FactTableBlockInput]
 export type BlockInput =
+  | Static<typeof ImageBlockInput>
   | Static<typeof RelatedBlockInput>
   | Static<typeof FactTableBlockInput>
   | Static<(typeof common)[keyof typeof common]>
@@ -132,12 +139,16 @@ const FactTableBlock = block(
   },
 )
 export type Block =
+  | Static<typeof ImageBlock>
   | Static<typeof RelatedBlock>
   | Static<typeof FactTableBlock>
   | Static<(typeof common)[keyof typeof common]>
-export const Block = discriminated<Block>([...Object.values(common), RelatedBlock, FactTableBlock], 'Block')
+export const Block = discriminated<Block>(
+  [...Object.values(common), ImageBlock, RelatedBlock, FactTableBlock],
+  'Block',
+)
 
-import { ARTICLE_TYPES } from '../db/enums.js'
+import { ARTICLE_TYPES, CONTENT_WARNING_MEANINGS, CONTENT_WARNINGS } from '../db/enums.js'
 
 export { ARTICLE_TYPES }
 
@@ -152,7 +163,15 @@ const Tag = Type.String({
   maxLength: 60,
   description: 'Kebab-case tag.',
 })
-const ContentWarning = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 60 })
+const ContentWarning = StringEnum(CONTENT_WARNINGS, {
+  description: `What readers are warned of: ${CONTENT_WARNINGS.map((w) => `\`${w}\` (${CONTENT_WARNING_MEANINGS[w]})`).join(', ')}. The words shown to readers are \`contentWarningText\`.`,
+})
+const Kicker = Type.String({
+  minLength: 1,
+  maxLength: 60,
+  description:
+    'A label shown above or before the headline ("Live updates", "Opinion", "Podcast"), kept out of the headline itself.',
+})
 
 const Byline = Type.Object(
   { id: Id, slug: Slug, name: Type.String() },
@@ -170,6 +189,7 @@ const summaryProperties = {
   slug: Slug,
   type: ArticleType,
   headline: Type.String(),
+  kicker: Nullable(Kicker),
   standfirst: Nullable(Type.String()),
   language: Type.String(),
   status: Type.Optional(StringEnum(STATUSES, { description: 'Only shown to editors.' })),
@@ -183,7 +203,7 @@ const summaryProperties = {
   topics: Type.Array(TopicRef),
   tags: Type.Array(Type.String()),
   heroImage: Nullable(Image),
-  contentWarning: Nullable(Type.String({ description: 'A code such as `graphic-violence`, or null.' })),
+  contentWarning: Nullable(ContentWarning),
   contentWarningText: Nullable(Type.String({ description: 'The warning as readers see it.' })),
   wordCount: Type.Integer(),
   readingTimeMinutes: Type.Integer({ description: 'At 230 words a minute, at least 1.' }),
@@ -255,6 +275,7 @@ export type Article = Static<typeof Article>
 
 const writable = {
   headline: Type.String({ minLength: 1, maxLength: 300 }),
+  kicker: Nullable(Kicker),
   type: ArticleType,
   slug: Slug,
   standfirst: Nullable(Type.String({ maxLength: 1000 })),
@@ -268,7 +289,7 @@ const writable = {
   topics: Type.Array(Ref, { maxItems: 20, uniqueItems: true }),
   primaryTopic: Nullable({ ...Ref, description: 'One of `topics`; defaults to the first.' }),
   tags: Type.Array(Tag, { maxItems: 30, uniqueItems: true }),
-  heroImage: Nullable(Image),
+  heroImage: Nullable(ImageInput),
   contentWarning: Nullable(ContentWarning),
   contentWarningText: Nullable(Type.String({ maxLength: 500 })),
   relatedArticles: Type.Array(Ref, {
@@ -289,6 +310,7 @@ export const ArticleCreate = Type.Object(
     topics: writable.topics,
     body: writable.body,
     type: Type.Optional({ ...writable.type, default: 'news' }),
+    kicker: Type.Optional(writable.kicker),
     slug: Type.Optional({ ...writable.slug, description: 'Derived from the headline when absent.' }),
     standfirst: Type.Optional(writable.standfirst),
     language: Type.Optional({ ...writable.language, default: 'en' }),

@@ -24,11 +24,11 @@ import {
   authors,
   bylines,
   factTables,
-  type StoredImage,
   topics,
 } from '../db/schema.js'
 import type { FactTable } from '../facts/schemas.js'
 import type { CacheTags, InvalidationBus } from '../http/cache.js'
+import { presentImage } from '../http/images.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { type Site, siteUrlOf } from '../http/site.js'
 import { parseInstant } from '../http/validation.js'
@@ -151,18 +151,6 @@ export async function lookupArticle(
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-const image = (stored: StoredImage | null) =>
-  stored === null
-    ? null
-    : {
-        url: stored.url,
-        alt: stored.alt,
-        caption: stored.caption ?? null,
-        credit: stored.credit ?? null,
-        width: stored.width ?? null,
-        height: stored.height ?? null,
-      }
-
 /** Summaries of the given rows, in the same order, with bylines, topics and tags loaded in three queries. */
 export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
   if (rows.length === 0) return []
@@ -222,6 +210,7 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
       slug: row.slug,
       type: row.type,
       headline: row.headline,
+      kicker: row.kicker,
       standfirst: row.standfirst,
       language: row.language,
       publishedAt: row.publishedAt === null ? null : iso(row.publishedAt),
@@ -230,8 +219,9 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
       primaryTopic: articleTopicList.find((t) => t.id === row.primaryTopicId) ?? null,
       topics: articleTopicList,
       tags: (tagsOf.get(row.id) ?? []).map((t) => t.tag),
-      heroImage: image(row.heroImage),
-      contentWarning: row.contentWarning,
+      heroImage: row.heroImage === null ? null : presentImage(row.heroImage, viewer.site.images),
+      // Validated on write; rows written before the list was closed keep their code.
+      contentWarning: row.contentWarning as ArticleSummary['contentWarning'],
       contentWarningText: row.contentWarningText,
       wordCount: row.wordCount,
       readingTimeMinutes: row.readingTimeMinutes,
@@ -353,6 +343,10 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
         url: `/v1/fact-tables/${block.factTable}`,
         canonical: target?.href ?? null,
       }
+    }
+    if (block.type === 'image') {
+      const { type, ...stored } = block
+      return { type, ...presentImage(stored, viewer.site.images) }
     }
     return block
   })

@@ -102,6 +102,7 @@ export async function createArticle(
           slug,
           type: input.type ?? 'news',
           headline: input.headline,
+          kicker: input.kicker ?? null,
           standfirst,
           language: input.language ?? 'en',
           status: 'draft',
@@ -196,6 +197,7 @@ export async function updateArticle(
           changes.slug = patch.slug
         }
         if (patch.headline !== undefined) changes.headline = patch.headline
+        if (patch.kicker !== undefined) changes.kicker = patch.kicker
         if (patch.type !== undefined) changes.type = patch.type
         if (patch.standfirst !== undefined) changes.standfirst = patch.standfirst
         if (patch.language !== undefined) changes.language = patch.language

@@ -26,8 +26,13 @@ export function assertScope(request: FastifyRequest, scope: Scope): void {
     throw forbidden(`This operation needs a token with the \`${scope}\` scope.`)
 }
 
+/** Routes guarded by one of these are marked as needing the bearer token in the OpenAPI document (routing.ts). */
+export const SCOPE_GUARD = Symbol('scope guard')
+
 export function requireScope(scope: Scope): preHandlerHookHandler {
-  return async (request: FastifyRequest) => assertScope(request, scope)
+  return Object.assign(async (request: FastifyRequest) => assertScope(request, scope), {
+    [SCOPE_GUARD]: scope,
+  })
 }
 
 /** Whether the request may see unpublished content of the given kind. */

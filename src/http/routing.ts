@@ -2,10 +2,12 @@
  * Unknown routes are a 404 problem; a known path with the wrong method is a 405 with `Allow`. Fastify only
  * knows 404, so the routes are mirrored into a find-my-way router to tell the two apart.
  */
+
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import FindMyWay from 'find-my-way'
 import { Type } from 'typebox'
+import { SCOPE_GUARD } from './auth.js'
 import { PROBLEM_CONTENT_TYPE, problem, sendProblem } from './errors.js'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
@@ -48,8 +50,13 @@ const NoQuery = Type.Object({}, { additionalProperties: false })
  */
 export function rejectUnknownQueries(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { hide?: boolean; querystring?: unknown } | undefined
+    const schema = route.schema as { hide?: boolean; querystring?: unknown; security?: unknown } | undefined
     if (schema && !schema.hide && schema.querystring === undefined) schema.querystring = NoQuery
+    // A route that needs a scope says so in the document, whether or not its schema repeats it; the rest are
+    // public (`security: []`, set when the document is built).
+    const guards = [route.onRequest ?? []].flat() as unknown as Record<symbol, unknown>[]
+    if (schema && schema.security === undefined && guards.some((guard) => guard?.[SCOPE_GUARD]))
+      schema.security = [{ bearerAuth: [] }]
   })
 }
 

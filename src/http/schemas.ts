@@ -43,18 +43,6 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 export const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })
 
-export const Image = Type.Object(
-  {
-    url: HttpUrl,
-    alt: Type.String({ maxLength: 500, description: 'Alternative text for screen readers.' }),
-    caption: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
-    credit: Type.Optional(Nullable(Type.String({ maxLength: 300 }))),
-    width: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
-    height: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
-  },
-  { additionalProperties: false, title: 'Image' },
-)
-
 export const Problem = Type.Object(
   {
     type: Type.String({ description: 'URI identifying the kind of problem.' }),

@@ -3,6 +3,8 @@
  * `{slug}` and `{id}` are replaced. API paths (`links.self`) stay relative; website URLs (`links.canonical`,
  * every link inside `body.html`) are absolute, so they work in a partner's copy too.
  */
+import type { ImageSettings } from './images.js'
+
 export const SITE_KINDS = ['article', 'topic', 'author', 'factTable'] as const
 export type SiteKind = (typeof SITE_KINDS)[number]
 
@@ -10,6 +12,8 @@ export interface Site {
   /** Absolute base of the website, without a trailing slash. */
   url: string
   paths: Record<SiteKind, string>
+  /** The image CDN the website resizes images with. */
+  images: ImageSettings
 }
 
 export const DEFAULT_SITE_PATHS: Record<SiteKind, string> = {

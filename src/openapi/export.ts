@@ -30,12 +30,13 @@ async function exampleCalls(app: App, authorization: string, next: () => void): 
   const main = MAIN.input.slug as string
   const calls: Call[] = [
     { operationId: 'listArticles', method: 'GET', url: `/v1/articles?topic=${DEMO.topic.slug}&limit=2` },
-    { operationId: 'getArticle', method: 'GET', url: `/v1/articles/${main}` },
+    { operationId: 'getArticle', method: 'GET', url: `/v1/articles/${main}?include=factTables,related` },
     { operationId: 'listRelatedArticles', method: 'GET', url: `/v1/articles/${main}/related?limit=2` },
     { operationId: 'listTopics', method: 'GET', url: '/v1/topics' },
     { operationId: 'getTopic', method: 'GET', url: `/v1/topics/${DEMO.topic.slug}` },
     { operationId: 'listAuthors', method: 'GET', url: '/v1/authors' },
     { operationId: 'getAuthor', method: 'GET', url: `/v1/authors/${DEMO.author.slug}` },
+    { operationId: 'listCollections', method: 'GET', url: '/v1/collections' },
     { operationId: 'getCollection', method: 'GET', url: `/v1/collections/${DEMO.editorsPicks.slug}` },
     { operationId: 'listFactTables', method: 'GET', url: '/v1/fact-tables' },
     { operationId: 'getFactTable', method: 'GET', url: `/v1/fact-tables/${FACTS.table.slug}` },

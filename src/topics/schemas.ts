@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox'
 import { TOPIC_KINDS } from '../db/enums.js'
-import { Id, Image, Nullable, PaginationQuery, Ref, Slug, StringEnum, Timestamp } from '../http/schemas.js'
+import { Image, ImageInput } from '../http/images.js'
+import { Id, Nullable, PaginationQuery, Ref, Slug, StringEnum, Timestamp } from '../http/schemas.js'
 
 export { TOPIC_KINDS }
 
@@ -40,7 +41,7 @@ const fields = {
   slug: Slug,
   description: Nullable(Type.String({ maxLength: 2000 })),
   kind: Kind,
-  heroImage: Nullable(Image),
+  heroImage: Nullable(ImageInput),
 }
 
 export const TopicCreate = Type.Object(

@@ -4,6 +4,7 @@ import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
 import { withUniqueSlug } from '../http/errors.js'
+import { presentImage } from '../http/images.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { type Site, siteUrlOf } from '../http/site.js'
 import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
@@ -47,9 +48,7 @@ async function present(db: Db, rows: TopicRow[], { now, factTablesOf, site }: To
       title: row.title,
       description: row.description,
       kind: row.kind,
-      heroImage: row.heroImage
-        ? { caption: null, credit: null, width: null, height: null, ...row.heroImage }
-        : null,
+      heroImage: row.heroImage ? presentImage(row.heroImage, site.images) : null,
       articleCount: s?.articleCount ?? 0,
       latestPublishedAt: s?.latest ? new Date(s.latest).toISOString() : null,
       factTables: tables.get(row.id) ?? [],

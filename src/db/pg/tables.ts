@@ -59,6 +59,7 @@ export const articles = pgTable(
     slug: text('slug').notNull().unique(),
     type: text('type').notNull(),
     headline: text('headline').notNull(),
+    kicker: text('kicker'),
     standfirst: text('standfirst'),
     language: text('language').notNull(),
     status: text('status').notNull(),

@@ -8,6 +8,7 @@ export interface StoredImage {
   credit?: string | null
   width?: number | null
   height?: number | null
+  focalPoint?: { x: number; y: number } | null
 }
 
 export const authors = sqliteTable('authors', {
@@ -38,6 +39,7 @@ export const articles = sqliteTable(
     slug: text('slug').notNull().unique(),
     type: text('type', { enum: ARTICLE_TYPES }).notNull(),
     headline: text('headline').notNull(),
+    kicker: text('kicker'),
     standfirst: text('standfirst'),
     language: text('language').notNull(),
     /** 'published' with a future published_at is scheduled: visibility is decided at read time. */

@@ -126,7 +126,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
     const result = await write()
     const written = id ?? (result as { id?: string } | undefined)?.id
     const after = written === undefined ? null : await footprintOf(db, written, clock())
-    app.invalidate(changedKeys(written ?? '', before, after))
+    // Before the response: the writer's next read already knows of a publication it scheduled.
+    await app.invalidate(changedKeys(written ?? '', before, after))
     return result
   }
   /** Resolves `{article}` for a write: editors reach drafts, and old slugs still find the article. */

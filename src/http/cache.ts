@@ -26,7 +26,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Publishes the keys a write changed: the response cache drops them and the purger tells the CDN. */
-    invalidate(keys: Iterable<string>): void
+    /** Publishes the keys; the promise settles once the next scheduled publication time has been looked up again. */
+    invalidate(keys: Iterable<string>): Promise<void>
   }
 }
 
@@ -291,12 +292,26 @@ export const cachePlugin = fp(
     let released = clock()
     let nextRelease = (await schedule.next(released)) ?? Number.POSITIVE_INFINITY
     let releasing: Promise<void> | undefined
+    // Lookups of the next time can finish out of order (a pool runs them on different connections): only the
+    // latest one asked may set it, or an older answer could forget a publication scheduled since.
+    let asked = 0
+    const refreshNext = () => {
+      const mine = ++asked
+      return schedule.next(clock()).then(
+        (next) => {
+          if (mine === asked) nextRelease = next ?? Number.POSITIVE_INFINITY
+        },
+        (error: unknown) => app.log.warn({ err: error }, 'could not look up the next scheduled publication'),
+      )
+    }
     const release = () => {
       releasing ??= (async () => {
         const now = clock()
         const keys = await schedule.released(released, now)
         released = now
-        nextRelease = (await schedule.next(now)) ?? Number.POSITIVE_INFINITY
+        const mine = ++asked
+        const next = (await schedule.next(now)) ?? Number.POSITIVE_INFINITY
+        if (mine === asked) nextRelease = next
         if (keys.length > 0) bus.publish(keys)
         else cache?.clear()
       })().finally(() => {
@@ -321,9 +336,7 @@ export const cachePlugin = fp(
       const list = [...new Set(keys)]
       if (list.length > 0) bus.publish(list)
       // Any article write may have scheduled (or unscheduled) a publication.
-      void schedule.next(clock()).then((next) => {
-        nextRelease = next ?? Number.POSITIVE_INFINITY
-      })
+      return refreshNext()
     })
 
     const publicHeaders = (reply: FastifyReply, keys: readonly string[], hash: string, encoding?: string) =>

@@ -42,6 +42,9 @@ export interface PostgresConfig {
   schema?: string
 }
 
+/** How long closing waits for connections still checked out. */
+const POOL_END_TIMEOUT_MS = 2_000
+
 function poolOf(url: string, config: PostgresConfig): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -94,7 +97,16 @@ export async function openPostgres(config: PostgresConfig, options: OpenOptions 
       if (closed) return
       closed = true
       await channel.close()
-      await Promise.all([primaryPool, ...replicaPools].map((pool) => pool.end()))
+      // A connection cut by the network while it was being made can stay counted as checked out, and pool.end()
+      // would wait for it forever: shutting down waits a bounded time, then lets go of it.
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.all([primaryPool, ...replicaPools].map((pool) => pool.end())),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, POOL_END_TIMEOUT_MS)
+        }),
+      ])
+      clearTimeout(timer)
     },
   }
 }

@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions, LogController } from 'fastify'
 import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleSummary, RelatedResponse } from './articles/schemas.js'
+import type { FactTableLoader } from './articles/store.js'
 import { authorRoutes } from './authors/routes.js'
 import { Author } from './authors/schemas.js'
 import { collectionRoutes } from './collections/routes.js'
@@ -23,6 +24,8 @@ import { FactTable, Figure, Metric, Party, Source } from './facts/schemas.js'
 import { factTablesByTopic } from './facts/tables.js'
 import { currentTablesBySlug } from './facts/views.js'
 import { redisChannel, SharedBus } from './http/bus.js'
+import { partnerPlugin } from './partners/plugin.js'
+import { syndicationReads, syndicationRoutes } from './partners/routes.js'
 import { popularityRoutes } from './popularity/routes.js'
 import { Popularity } from './popularity/service.js'
 import { SharedViewRules } from './popularity/shared.js'
@@ -277,20 +280,25 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     },
     clock,
   })
+  await app.register(partnerPlugin, { db: database.db, config, clock, ...(shared ? { shared } : {}) })
   await app.register(healthRoutes, { database, ...(shared ? { shared } : {}) })
   await app.register(metricsPlugin, { popularity, clock })
+  const factTables: FactTableLoader = (slugs, viewer) =>
+    currentTablesBySlug(database.db, slugs, {
+      now: viewer.now,
+      editor: false,
+      drafts: viewer.editor,
+      keys: viewer.keys,
+      site: viewer.site,
+    })
+  const syndication = syndicationReads({ ...feature, factTables })
   await app.register(articleRoutes, {
     ...feature,
     factTablesOf: factTablesByTopic,
-    factTables: (slugs, viewer) =>
-      currentTablesBySlug(database.db, slugs, {
-        now: viewer.now,
-        editor: false,
-        drafts: viewer.editor,
-        keys: viewer.keys,
-        site: viewer.site,
-      }),
+    factTables,
+    ninjs: syndication.ninjsFor,
   })
+  await app.register(syndicationRoutes, { ...feature, factTables })
   await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })
   await app.register(authorRoutes, feature)
   await app.register(collectionRoutes, feature)

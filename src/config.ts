@@ -12,6 +12,7 @@ import {
   SITE_PATH_VARIABLES,
   type Site,
 } from './http/site.js'
+import { DEFAULT_TIERS, parseTiers, type Tiers } from './partners/limits.js'
 
 export interface Config {
   port: number
@@ -28,6 +29,8 @@ export interface Config {
   logRequests: boolean
   /** The public website: its base URL and where articles, topics, authors and fact tables live on it. */
   site: Site
+  /** Where partners reach this API (feeds' self links); the API's own address by default. */
+  publicApiUrl: string
   /** False when SITE_URL was not set: canonical links then point at a placeholder host. */
   siteConfigured: boolean
   /** Largest accepted request body, in bytes. */
@@ -54,6 +57,9 @@ export interface Config {
   cacheStaleIfError: number
   /** Memory for the in-process response cache, in bytes; 0 turns it off. */
   responseCacheBytes: number
+  /** Partner keys' tiers (requests per minute and per day) and the tier of a key that names none or an unknown one. */
+  partnerTiers: Tiers
+  partnerDefaultTier: string
   /** Where purges go: nowhere, the log, or POSTed to a URL. */
   purger: { kind: 'none' } | { kind: 'log' } | { kind: 'http'; url: string }
 }
@@ -164,6 +170,7 @@ export function loadConfig(env: Env = {}): Config {
       },
     },
     siteConfigured: Boolean(env.SITE_URL),
+    publicApiUrl: read('PUBLIC_API_URL', `http://localhost:${env.PORT || 3000}`, url, 'an http(s) URL'),
     bodyLimit: read(
       'BODY_LIMIT',
       1_048_576,
@@ -207,6 +214,13 @@ export function loadConfig(env: Env = {}): Config {
     cacheStaleIfError: read('CACHE_STALE_IF_ERROR', 86_400, integer(0, 31_536_000), 'seconds'),
     responseCacheBytes:
       read('RESPONSE_CACHE_MB', 64, integer(0, 65_536), 'megabytes, 0 to turn the cache off') * 1_048_576,
+    partnerTiers: read(
+      'PARTNER_TIERS',
+      DEFAULT_TIERS,
+      parseTiers,
+      'name=PER_MINUTE/PER_DAY pairs, comma-separated, e.g. developer=60/5000,commercial=600/500000',
+    ),
+    partnerDefaultTier: read('PARTNER_DEFAULT_TIER', 'developer', (raw) => raw, 'a tier name'),
     purger: read(
       'PURGER',
       { kind: 'none' },
@@ -280,6 +294,10 @@ export function loadConfig(env: Env = {}): Config {
       ),
     }
   }
+  if (config.partnerTiers[config.partnerDefaultTier] === undefined)
+    problems.push(
+      `PARTNER_DEFAULT_TIER=${JSON.stringify(config.partnerDefaultTier)} is not one of PARTNER_TIERS`,
+    )
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { FactTable } from '../facts/schemas.js'
 import { assertScope, isEditor, requireScope } from '../http/auth.js'
@@ -10,6 +10,8 @@ import { project, requestedFields, serialiseProjected } from '../http/fields.js'
 import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
 import { parseInstant } from '../http/validation.js'
+import { NinjsDocument } from '../partners/routes.js'
+import { NINJS_MEDIA_TYPE } from '../partners/syndication.js'
 import { type FactTablesOf, getTopic, noFactTables, topicKeys } from '../topics/store.js'
 import { RELATED_DEFAULT_LIMIT, RELATED_FORMULA, relatedTo } from './related.js'
 import {
@@ -56,11 +58,13 @@ const WithETag = {
 export interface ArticleEmbeds {
   factTables?: FactTableLoader
   factTablesOf?: FactTablesOf
+  /** Answers the article as ninjs, for `Accept: application/ninjs+json` (the partners feature). */
+  ninjs?: (request: FastifyRequest, reply: FastifyReply, ref: string) => Promise<unknown>
 }
 
 export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEmbeds> = async (
   app,
-  { db, config, clock, events, factTables, factTablesOf = noFactTables },
+  { db, config, clock, events, factTables, factTablesOf = noFactTables, ninjs },
 ) => {
   // Every successful write tells other features (Most Popular's cache) that articles changed, before the
   // response leaves, so the writer's next read never sees a stale list.
@@ -180,10 +184,25 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
           'By id or current slug. An old slug answers 301 with the current URL in `Location`. `include=factTables,related` answers a whole article page in one request.',
         params: ArticleParams,
         querystring: ArticleQuery,
-        response: { 200: { ...ref(Article), ...WithETag }, 301: Moved, ...problems(400, 401, 404) },
+        response: {
+          200: {
+            description: `The article; as IPTC ninjs 3.1 with \`Accept: ${NINJS_MEDIA_TYPE}\` (see \`GET /v1/articles/{article}/ninjs\`).`,
+            ...WithETag,
+            content: {
+              'application/json': { schema: ref(Article) },
+              [NINJS_MEDIA_TYPE]: { schema: NinjsDocument },
+            },
+          },
+          301: Moved,
+          ...problems(400, 401, 404, 429),
+        },
       },
+      // Each media type is its own variant in caches.
+      config: { negotiates: [NINJS_MEDIA_TYPE] },
     },
     async (request, reply) => {
+      if (ninjs && request.headers.accept?.includes(NINJS_MEDIA_TYPE))
+        return ninjs(request, reply, request.params.article)
       const found = await lookupArticle(db, request.params.article, viewer(request))
       if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}`)
       if (found.kind === 'missing')

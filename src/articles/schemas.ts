@@ -64,6 +64,18 @@ const common = {
     url: HttpUrl,
     title: Type.Optional(ShortText(300)),
     durationSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    sizeBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000_000_000,
+        description: 'Size of the file; feeds need it for the podcast enclosure.',
+      }),
+    ),
+    mediaType: Type.Optional(
+      StringEnum(['audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/ogg', 'audio/opus', 'audio/wav'] as const, {
+        description: 'Media type of the file; `audio/mpeg` when absent.',
+      }),
+    ),
   }),
 }
 
@@ -148,7 +160,7 @@ export const Block = discriminated<Block>(
   'Block',
 )
 
-import { ARTICLE_TYPES, CONTENT_WARNING_MEANINGS, CONTENT_WARNINGS } from '../db/enums.js'
+import { ARTICLE_TYPES, CONTENT_WARNING_MEANINGS, CONTENT_WARNINGS, SYNDICATIONS } from '../db/enums.js'
 
 export { ARTICLE_TYPES }
 
@@ -172,6 +184,43 @@ const Kicker = Type.String({
   description:
     'A label shown above or before the headline ("Live updates", "Opinion", "Podcast"), kept out of the headline itself.',
 })
+
+const PartnerName = Type.String({
+  pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
+  maxLength: 60,
+  description: 'A partner, as named on its keys (`npm run cli -- tokens create --partner NAME`).',
+})
+const rightsProperties = {
+  syndication: StringEnum(SYNDICATIONS, {
+    description:
+      'Who may republish it: `all` partners, only the `named` ones, or `none` (partners get the headline and excerpt, never the body).',
+  }),
+  partners: Type.Array(PartnerName, {
+    maxItems: 100,
+    uniqueItems: true,
+    description: 'With `named`: the partners who may republish it.',
+  }),
+  embargoUntil: Nullable({
+    ...Timestamp,
+    description: 'Partners see nothing of it before this time (the website is unaffected).',
+  }),
+  statement: Nullable(
+    Type.String({ maxLength: 1000, description: 'The rights statement (copyright notice).' }),
+  ),
+  usageTerms: Nullable(Type.String({ maxLength: 2000, description: 'What partners may do with it.' })),
+}
+export const Rights = Type.Object(rightsProperties, {
+  additionalProperties: false,
+  title: 'Rights',
+  description: 'Syndication rights and embargo. Only editors see them here; partners get them in ninjs.',
+})
+export const RightsInput = Type.Partial(Type.Object(rightsProperties), {
+  additionalProperties: false,
+  title: 'RightsInput',
+  description:
+    'Only the given fields change. New articles default to `syndication: all`, no embargo, no statement or terms.',
+})
+export type RightsInput = Static<typeof RightsInput>
 
 const Byline = Type.Object(
   { id: Id, slug: Slug, name: Type.String() },
@@ -267,6 +316,7 @@ export const Article = Type.Object(
   {
     ...summaryProperties,
     body: Body,
+    rights: Type.Optional({ ...Rights, description: 'Only shown to editors.' }),
     included: Type.Optional(Included),
   },
   { $id: 'Article', additionalProperties: false, title: 'Article' },
@@ -297,6 +347,7 @@ const writable = {
     uniqueItems: true,
     description: 'Curated related articles, in order.',
   }),
+  rights: RightsInput,
   body: Type.Object(
     { blocks: Type.Array(BlockInput, { maxItems: 1000 }) },
     { additionalProperties: false, title: 'BodyInput' },
@@ -320,6 +371,7 @@ export const ArticleCreate = Type.Object(
     contentWarning: Type.Optional(writable.contentWarning),
     contentWarningText: Type.Optional(writable.contentWarningText),
     relatedArticles: Type.Optional(writable.relatedArticles),
+    rights: Type.Optional(writable.rights),
   },
   { additionalProperties: false, title: 'ArticleCreate' },
 )

@@ -306,6 +306,14 @@ function staticRendersOf(db: Db, row: ArticleRow, blocks: BlockInput[]) {
   return renders
 }
 
+export const rightsOf = (row: ArticleRow) => ({
+  syndication: row.syndication,
+  partners: row.syndicationPartners,
+  embargoUntil: row.embargoUntil === null ? null : iso(row.embargoUntil),
+  statement: row.rightsStatement,
+  usageTerms: row.usageTerms,
+})
+
 export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promise<Article> {
   const [summary] = await summarise(db, [row], viewer)
   const stored = row.bodyBlocks as BlockInput[]
@@ -350,7 +358,9 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
     }
     return block
   })
-  return { ...(summary as ArticleSummary), body: { blocks, ...rendered } }
+  const article: Article = { ...(summary as ArticleSummary), body: { blocks, ...rendered } }
+  if (viewer.editor) article.rights = rightsOf(row)
+  return article
 }
 
 /**
@@ -576,6 +586,7 @@ export async function footprintOf(db: Db, id: string, now: number): Promise<Foot
     topicIds,
     tagRows.map((t) => t.tag).sort(),
     authorRows.map((a) => a.id).sort(),
+    row.embargoUntil, // which partner feeds hold it
   ])
   return { visible, listing, topicIds }
 }
@@ -596,23 +607,37 @@ export function changedKeys(id: string, before: Footprint | null, after: Footpri
   return keys
 }
 
-/** The next time a scheduled article becomes visible after `now`. */
+/** The next time a scheduled article becomes visible after `now`, or an embargo on a published one ends. */
 export async function nextScheduled(db: Db, now: number): Promise<number | null> {
-  const [row] = await db
-    .select({ at: sql<number | null>`min(${articles.publishedAt})` })
-    .from(articles)
-    .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now)))
-  return row?.at ?? null
+  const [[scheduled], [embargo]] = await Promise.all([
+    db
+      .select({ at: sql<number | null>`min(${articles.publishedAt})` })
+      .from(articles)
+      .where(and(eq(articles.status, 'published'), gt(articles.publishedAt, now))),
+    db
+      .select({ at: sql<number | null>`min(${articles.embargoUntil})` })
+      .from(articles)
+      .where(and(eq(articles.status, 'published'), gt(articles.embargoUntil, now))),
+  ])
+  const times = [scheduled?.at, embargo?.at].filter((t): t is number => t !== null && t !== undefined)
+  return times.length === 0 ? null : Math.min(...times.map(Number))
 }
 
 /** The keys that changed because scheduled articles became visible in (from, to]. */
 export async function releasedKeys(db: Db, from: number, to: number): Promise<string[]> {
+  // Embargoes ending change what partners (feeds, ninjs) see of an article already on the website.
   const rows = await db
     .select({ id: articles.id, topicId: articleTopics.topicId })
     .from(articles)
     .leftJoin(articleTopics, eq(articleTopics.articleId, articles.id))
     .where(
-      and(eq(articles.status, 'published'), gt(articles.publishedAt, from), lte(articles.publishedAt, to)),
+      and(
+        eq(articles.status, 'published'),
+        or(
+          and(gt(articles.publishedAt, from), lte(articles.publishedAt, to)),
+          and(gt(articles.embargoUntil, from), lte(articles.embargoUntil, to)),
+        ),
+      ),
     )
   if (rows.length === 0) return []
   const keys = new Set(['articles'])

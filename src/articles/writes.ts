@@ -11,8 +11,9 @@ import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleSlugs, articles, articleTopics } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
+import { parseInstant } from '../http/validation.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
-import type { ArticleCreate, ArticlePatch, BlockInput } from './schemas.js'
+import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
 import { type ArticleRow, etagOf } from './store.js'
 
 type Tx = Db
@@ -97,6 +98,8 @@ export async function createArticle(
         const blocks = await resolveBlocks(tx, input.body.blocks, id, errors)
         if (errors.length > 0) fail(errors)
         const standfirst = input.standfirst ?? null
+        const rights = rightsColumns(input.rights, undefined, errors)
+        if (errors.length > 0) fail(errors)
         const row: ArticleRow = {
           id,
           slug,
@@ -114,6 +117,8 @@ export async function createArticle(
           heroImage: input.heroImage ?? null,
           contentWarning: input.contentWarning ?? null,
           contentWarningText: input.contentWarningText ?? null,
+          ...rights,
+          withdrawnAt: null,
           ...(await renderForStorage(tx, blocks, standfirst)),
         }
         await tx.insert(articles).values(row)
@@ -204,6 +209,8 @@ export async function updateArticle(
         if (patch.heroImage !== undefined) changes.heroImage = patch.heroImage
         if (patch.contentWarning !== undefined) changes.contentWarning = patch.contentWarning
         if (patch.contentWarningText !== undefined) changes.contentWarningText = patch.contentWarningText
+        if (patch.rights !== undefined) Object.assign(changes, rightsColumns(patch.rights, row, errors))
+        if (errors.length > 0) fail(errors)
         if (links.primaryTopicId !== undefined) changes.primaryTopicId = links.primaryTopicId
         if (blocks !== undefined || patch.standfirst !== undefined) {
           const standfirst = patch.standfirst !== undefined ? patch.standfirst : row.standfirst
@@ -219,6 +226,35 @@ export async function updateArticle(
 }
 
 /** Publishes now, or schedules for `publishAt`; an article already live keeps its publication time. */
+/** The rights columns from a create or a patch (`current` is the row being patched): only given fields change. */
+function rightsColumns(
+  input: RightsInput | undefined,
+  current: ArticleRow | undefined,
+  errors: FieldError[],
+) {
+  const syndication = input?.syndication ?? current?.syndication ?? 'all'
+  const partners = input?.partners ?? current?.syndicationPartners ?? []
+  if (syndication === 'named' && partners.length === 0)
+    errors.push({
+      path: 'body/rights/partners',
+      message: 'name at least one partner when syndication is `named`',
+    })
+  const embargo = input?.embargoUntil
+  const embargoUntil =
+    embargo === undefined
+      ? (current?.embargoUntil ?? null)
+      : embargo === null
+        ? null
+        : parseInstant(embargo, 'body/rights/embargoUntil')
+  return {
+    syndication,
+    syndicationPartners: syndication === 'named' ? partners : [],
+    embargoUntil,
+    rightsStatement: input?.statement === undefined ? (current?.rightsStatement ?? null) : input.statement,
+    usageTerms: input?.usageTerms === undefined ? (current?.usageTerms ?? null) : input.usageTerms,
+  }
+}
+
 export async function publishArticle(
   db: Db,
   id: string,
@@ -234,14 +270,17 @@ export async function publishArticle(
     const row = await loadForWrite(tx, id, ifMatch)
     const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
     const publishedAt = publishAt ?? (live ? (row.publishedAt as number) : now)
-    return saveRow(tx, row, { status: 'published', publishedAt }, now)
+    return saveRow(tx, row, { status: 'published', publishedAt, withdrawnAt: null }, now)
   })
 }
 
 export async function unpublishArticle(db: Db, id: string, ifMatch?: string, now = Date.now()) {
   return writeTransaction(db, async (tx) => {
     const row = await loadForWrite(tx, id, ifMatch)
-    return saveRow(tx, row, { status: 'draft', publishedAt: null }, now)
+    // Taking back what the public could see is a withdrawal partners are told of (`canceled`).
+    const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
+    const withdrawnAt = live ? now : row.withdrawnAt
+    return saveRow(tx, row, { status: 'draft', publishedAt: null, withdrawnAt }, now)
   })
 }
 

@@ -13,6 +13,14 @@ export const Author = Type.Object(
         self: Type.String(),
         articles: Type.String({ description: 'Articles in the author’s byline.' }),
         canonical: Type.String({ description: 'The author’s page on the website.' }),
+        feeds: Type.Object(
+          {
+            rss: Type.String(),
+            atom: Type.String(),
+            json: Type.String({ description: 'JSON Feed 1.1.' }),
+          },
+          { additionalProperties: false, title: 'FeedLinks', description: 'Feeds of its newest articles.' },
+        ),
       },
       { additionalProperties: false },
     ),

@@ -6,7 +6,7 @@ import { slugify } from '../db/refs.js'
 import { authors } from '../db/schema.js'
 import { conflict, withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
-import { type Site, siteUrlOf } from '../http/site.js'
+import { feedLinks, type Site, siteUrlOf } from '../http/site.js'
 import type { Author, AuthorCreate, AuthorListQuery, AuthorPatch } from './schemas.js'
 
 type AuthorRow = typeof authors.$inferSelect
@@ -21,6 +21,7 @@ export const presentAuthor = (row: AuthorRow, site: Site): Author => ({
     self: `/v1/authors/${row.slug}`,
     articles: `/v1/articles?author=${row.slug}`,
     canonical: siteUrlOf(site, 'author', row),
+    feeds: feedLinks('author', row.slug),
   },
 })
 

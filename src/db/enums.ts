@@ -5,6 +5,8 @@
 export const ARTICLE_TYPES = ['news', 'opinion', 'analysis', 'podcast', 'live'] as const
 /** 'published' with a future published_at is scheduled: visibility is decided at read time. */
 export const ARTICLE_STATUSES = ['draft', 'published'] as const
+/** Who may republish an article: every partner, only the named ones, or none (partners get the excerpt). */
+export const SYNDICATIONS = ['all', 'named', 'none'] as const
 /** Content warnings readers can be shown before an article; `CONTENT_WARNING_MEANINGS` documents each. */
 export const CONTENT_WARNINGS = [
   'graphic-violence',

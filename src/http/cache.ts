@@ -116,6 +116,8 @@ interface Entry {
   contentType: string
   link: string | undefined
   keys: string[]
+  /** `Vary`: with `Accept` on routes that answer several media types. */
+  vary: string
   gzip?: Buffer
   br?: Buffer
   bytes: number
@@ -339,11 +341,30 @@ export const cachePlugin = fp(
       return refreshNext()
     })
 
+    /**
+     * Routes that answer another media type by `Accept` (`config.negotiates`, e.g. ninjs on an article) keep each
+     * variant apart, here and in shared caches (`Vary: Accept`).
+     */
+    const negotiated = (request: FastifyRequest) => {
+      const types = (request.routeOptions.config as { negotiates?: string[] } | undefined)?.negotiates
+      if (types === undefined) return undefined
+      const accept = request.headers.accept ?? ''
+      return types.find((type) => accept.includes(type)) ?? ''
+    }
+    const cacheKey = (request: FastifyRequest) => {
+      const variant = negotiated(request)
+      return variant ? `${request.url}\n${variant}` : request.url
+    }
+    const varyOf = (request: FastifyRequest) =>
+      negotiated(request) === undefined
+        ? 'Authorization, Accept-Encoding'
+        : 'Authorization, Accept-Encoding, Accept'
+
     const publicHeaders = (reply: FastifyReply, keys: readonly string[], hash: string, encoding?: string) =>
       reply.headers({
         etag: etagFor(hash, encoding),
         'cache-control': OWN_LIFETIME.get(reply.request) ?? cacheControl,
-        vary: 'Authorization, Accept-Encoding',
+        vary: varyOf(reply.request),
         'surrogate-key': keys.join(' '),
         'cache-tag': keys.join(','),
       })
@@ -358,7 +379,7 @@ export const cachePlugin = fp(
             encoding === 'identity' || encoding === 'notModified' ? undefined : encoding,
           ),
           'cache-control': cacheControl,
-          vary: 'Authorization, Accept-Encoding',
+          vary: entry.vary,
           'surrogate-key': entry.keys.join(' '),
           'cache-tag': entry.keys.join(','),
         }
@@ -386,7 +407,7 @@ export const cachePlugin = fp(
           let compressed = entry[accepted]
           if (compressed === undefined) {
             compressed = compress(entry.body, accepted)
-            cache?.addEncoding(request.url, entry, accepted, compressed)
+            cache?.addEncoding(cacheKey(request), entry, accepted, compressed)
           }
           encoding = accepted
           body = compressed
@@ -410,7 +431,7 @@ export const cachePlugin = fp(
       const lookup = () => {
         if (cache === null || request.method !== 'GET' || request.headers.authorization !== undefined)
           return done()
-        const entry = cache.get(request.url)
+        const entry = cache.get(cacheKey(request))
         if (entry === undefined) return done()
         serve(request, reply, entry)
       }
@@ -437,7 +458,8 @@ export const cachePlugin = fp(
       }
       const store = request.method === 'GET' && cache !== null && !OWN_LIFETIME.has(request)
       const entry = store
-        ? cache.set(request.url, {
+        ? cache.set(cacheKey(request), {
+            vary: varyOf(request),
             body: Buffer.from(payload),
             hash,
             contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
@@ -454,7 +476,7 @@ export const cachePlugin = fp(
         return done(null, payload)
       }
       const compressed = compress(entry.body, encoding)
-      cache?.addEncoding(request.url, entry, encoding, compressed)
+      cache?.addEncoding(cacheKey(request), entry, encoding, compressed)
       publicHeaders(reply, keys, hash, encoding)
       reply.header('content-encoding', encoding)
       done(null, compressed)

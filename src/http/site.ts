@@ -37,6 +37,13 @@ export const isPathTemplate = (raw: string) =>
   /\{(slug|id)\}/.test(raw) &&
   raw.replace(/\{(slug|id)\}/g, '').search(/[{}]/) === -1
 
+/** The feeds of one topic's or author's newest articles (API paths). */
+export const feedLinks = (filter: 'topic' | 'author', slug: string) => ({
+  rss: `/v1/feeds/rss?${filter}=${slug}`,
+  atom: `/v1/feeds/atom?${filter}=${slug}`,
+  json: `/v1/feeds/json?${filter}=${slug}`,
+})
+
 export const siteUrlOf = (site: Site, kind: SiteKind, resource: { slug: string; id: string }) =>
   site.url +
   site.paths[kind].replace(/\{(slug|id)\}/g, (_, name: 'slug' | 'id') => encodeURIComponent(resource[name]))

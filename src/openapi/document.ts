@@ -59,6 +59,11 @@ export const tags = [
     name: 'popularity',
     description: 'View beacons, Most Popular over 1, 7 and 30 days, trending, and editors’ statistics.',
   },
+  {
+    name: 'partners',
+    description:
+      'Syndication: RSS, Atom and JSON Feed; IPTC ninjs; rights and embargoes; partner keys with tiers and usage.',
+  },
   { name: 'operations', description: 'Liveness, readiness and metrics for orchestrators and monitoring.' },
 ]
 

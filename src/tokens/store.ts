@@ -1,12 +1,12 @@
 /** API tokens: shown once at creation, stored only as a SHA-256 hash. */
 import { createHash, randomBytes } from 'node:crypto'
-import { asc, eq, type SQL } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { isBusy } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { apiTokens } from '../db/schema.js'
 
-export const SCOPES = ['content:write', 'facts:write', 'metrics:read', 'admin'] as const
+export const SCOPES = ['content:write', 'facts:write', 'metrics:read', 'syndication:read', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export interface TokenRecord {
@@ -16,6 +16,9 @@ export interface TokenRecord {
   createdAt: number
   lastUsedAt: number | null
   revokedAt: number | null
+  /** Partner keys: the partner's name (as articles' rights name it) and its rate-limit tier. */
+  partner: string | null
+  tier: string | null
 }
 
 // 256 random bits: a fast hash is enough, there is nothing to brute-force.
@@ -25,7 +28,13 @@ export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value)
 }
 
-export async function createToken(db: Db, name: string, scopes: Scope[], now = Date.now()) {
+export async function createToken(
+  db: Db,
+  name: string,
+  scopes: Scope[],
+  now = Date.now(),
+  partner: { partner: string; tier: string } | null = null,
+) {
   const token = `nd_${randomBytes(32).toString('base64url')}`
   const record: TokenRecord = {
     id: uuidv7(now),
@@ -34,6 +43,8 @@ export async function createToken(db: Db, name: string, scopes: Scope[], now = D
     createdAt: now,
     lastUsedAt: null,
     revokedAt: null,
+    partner: partner?.partner ?? null,
+    tier: partner?.tier ?? null,
   }
   await db.insert(apiTokens).values({ ...record, tokenHash: hashToken(token) })
   return { token, record }
@@ -42,6 +53,19 @@ export async function createToken(db: Db, name: string, scopes: Scope[], now = D
 export async function listTokens(db: Db): Promise<TokenRecord[]> {
   const rows = await db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt))
   return rows.map(({ tokenHash: _hash, ...record }) => ({ ...record, scopes: record.scopes as Scope[] }))
+}
+
+/** Moves a partner key (by id or name) to another tier; answers how many keys changed. */
+export async function retierToken(db: Db, idOrName: string, tier: string): Promise<number> {
+  const retier = (match: SQL) =>
+    db
+      .update(apiTokens)
+      .set({ tier })
+      .where(and(match, isNotNull(apiTokens.partner)))
+      .returning({ id: apiTokens.id, partner: apiTokens.partner })
+  const byId = await retier(eq(apiTokens.id, idOrName))
+  const changed = byId.length > 0 ? byId : await retier(eq(apiTokens.name, idOrName))
+  return changed.length
 }
 
 /** Revokes by id or by name; answers how many tokens were revoked. */

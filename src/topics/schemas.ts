@@ -28,6 +28,14 @@ export const Topic = Type.Object(
         self: Type.String(),
         articles: Type.String({ description: 'The topic’s articles.' }),
         canonical: Type.String({ description: 'The topic’s page on the website.' }),
+        feeds: Type.Object(
+          {
+            rss: Type.String(),
+            atom: Type.String(),
+            json: Type.String({ description: 'JSON Feed 1.1.' }),
+          },
+          { additionalProperties: false, title: 'FeedLinks', description: 'Feeds of its newest articles.' },
+        ),
       },
       { additionalProperties: false },
     ),

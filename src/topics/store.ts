@@ -6,7 +6,7 @@ import { articleTopics, topics } from '../db/schema.js'
 import { withUniqueSlug } from '../http/errors.js'
 import { presentImage } from '../http/images.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
-import { type Site, siteUrlOf } from '../http/site.js'
+import { feedLinks, type Site, siteUrlOf } from '../http/site.js'
 import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
 
 type TopicRow = typeof topics.$inferSelect
@@ -56,6 +56,7 @@ async function present(db: Db, rows: TopicRow[], { now, factTablesOf, site }: To
         self: `/v1/topics/${row.slug}`,
         articles: `/v1/articles?topic=${row.slug}`,
         canonical: siteUrlOf(site, 'topic', row),
+        feeds: feedLinks('topic', row.slug),
       },
     }
   })

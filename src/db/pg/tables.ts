@@ -77,6 +77,12 @@ export const articles = pgTable(
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),
+    syndication: text('syndication').notNull().default('all'),
+    syndicationPartners: jsonb('syndication_partners').notNull().$type<string[]>().default([]),
+    embargoUntil: ms('embargo_until'),
+    rightsStatement: text('rights_statement'),
+    usageTerms: text('usage_terms'),
+    withdrawnAt: ms('withdrawn_at'),
   },
   (t) => [
     index('articles_visible_idx').on(t.status, t.publishedAt, t.id),
@@ -193,8 +199,22 @@ export const apiTokens = pgTable(
     createdAt: ms('created_at').notNull(),
     lastUsedAt: ms('last_used_at'),
     revokedAt: ms('revoked_at'),
+    partner: text('partner'),
+    tier: text('tier'),
   },
   (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash)],
+)
+
+export const partnerUsage = pgTable(
+  'partner_usage',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    requests: integer('requests').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.day] })],
 )
 
 /* ---- Fact tables ---- */

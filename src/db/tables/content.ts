@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
-import { ARTICLE_STATUSES, ARTICLE_TYPES, TOPIC_KINDS } from '../enums.js'
+import { ARTICLE_STATUSES, ARTICLE_TYPES, SYNDICATIONS, TOPIC_KINDS } from '../enums.js'
 
 export interface StoredImage {
   url: string
@@ -59,6 +59,17 @@ export const articles = sqliteTable(
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),
+    /** Rights: who may republish it, from when (the embargo), on what terms. */
+    syndication: text('syndication', { enum: SYNDICATIONS }).notNull().default('all'),
+    syndicationPartners: text('syndication_partners', { mode: 'json' })
+      .notNull()
+      .$type<string[]>()
+      .default([]),
+    embargoUntil: integer('embargo_until'),
+    rightsStatement: text('rights_statement'),
+    usageTerms: text('usage_terms'),
+    /** When a published article was taken back: partners are told `canceled`. */
+    withdrawnAt: integer('withdrawn_at'),
   },
   (t) => [
     index('articles_visible_idx').on(t.status, t.publishedAt, t.id),
@@ -181,6 +192,22 @@ export const apiTokens = sqliteTable(
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
+    /** Partner keys (`syndication:read`): whose, and which rate-limit tier. */
+    partner: text('partner'),
+    tier: text('tier'),
   },
   (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash)],
+)
+
+/** Requests per partner key per UTC day (YYYY-MM-DD), added up by every instance. */
+export const partnerUsage = sqliteTable(
+  'partner_usage',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    requests: integer('requests').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.day] })],
 )

@@ -220,7 +220,7 @@ export function loadConfig(env: Env = {}): Config {
       parseTiers,
       'name=PER_MINUTE/PER_DAY pairs, comma-separated, e.g. developer=60/5000,commercial=600/500000',
     ),
-    partnerDefaultTier: read('PARTNER_DEFAULT_TIER', 'developer', (raw) => raw, 'a tier name'),
+    partnerDefaultTier: read('PARTNER_DEFAULT_TIER', '', (raw) => raw, 'a tier name'),
     purger: read(
       'PURGER',
       { kind: 'none' },
@@ -294,6 +294,9 @@ export function loadConfig(env: Env = {}): Config {
       ),
     }
   }
+  // Unset: `developer` when there is such a tier, else the first one listed.
+  config.partnerDefaultTier ||=
+    config.partnerTiers.developer === undefined ? (Object.keys(config.partnerTiers)[0] ?? '') : 'developer'
   if (config.partnerTiers[config.partnerDefaultTier] === undefined)
     problems.push(
       `PARTNER_DEFAULT_TIER=${JSON.stringify(config.partnerDefaultTier)} is not one of PARTNER_TIERS`,

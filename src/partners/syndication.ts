@@ -193,6 +193,9 @@ export interface FeedMeta {
   updated: number
 }
 
+/** Control characters but tab, newline and carriage return, and the two non-characters: not allowed in XML 1.0. */
+const FORBIDDEN_IN_XML = new RegExp('[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF]', 'g')
+
 const xml = (text: string) =>
   text
     .replace(/&/g, '&amp;')
@@ -200,7 +203,7 @@ const xml = (text: string) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     // Characters XML 1.0 forbids never reach a feed reader's parser.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+    .replace(FORBIDDEN_IN_XML, '')
 
 const rfc822 = (iso: string) => new Date(iso).toUTCString()
 

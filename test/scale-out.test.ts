@@ -222,6 +222,80 @@ t.test('concurrent writes on two instances: one wins, the other is told why', { 
 })
 
 t.test(
+  'a partner key’s tier holds across instances; a revoked key stops on every one',
+  { skip },
+  async (t) => {
+    const c = await cluster(t, 2, () => ({ PARTNER_TIERS: 'trial=4/100' }))
+    const [a, b] = c.servers as [RunningServer, RunningServer]
+    const out = await new Promise<string>((resolve, reject) => {
+      import('node:child_process').then(({ execFile }) =>
+        execFile(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'src/cli.ts',
+            'partners',
+            'create',
+            '--name',
+            'wire',
+            '--partner',
+            'wire',
+            '--tier',
+            'trial',
+          ],
+          { env: { ...process.env, ...c.env, PARTNER_TIERS: 'trial=4/100' } },
+          (error, stdout) => (error ? reject(error) : resolve(stdout)),
+        ),
+      )
+    })
+    const key = { authorization: `Bearer ${out.trim().split('\n').at(-1)}` }
+    // Alternating between the instances: one shared count, so the fifth request in the minute is refused.
+    const minute = () => Math.floor(Date.now() / 60_000)
+    const first = minute()
+    const seen: [number, string | null][] = []
+    for (const server of [a, b, a, b, a, b]) {
+      const res = await fetch(`${server.url}/v1/ninjs?limit=1`, { headers: key })
+      seen.push([res.status, res.headers.get('ratelimit-remaining')])
+    }
+    if (minute() === first) {
+      t.same(
+        seen,
+        [
+          [200, '3'],
+          [200, '2'],
+          [200, '1'],
+          [200, '0'],
+          [429, '0'],
+          [429, '0'],
+        ],
+        'one count for both instances, going down by one whichever answers',
+      )
+    } else {
+      // A new minute began mid-way (rare): its count starts again; the tier still held within each minute.
+      t.ok(seen.filter(([status]) => status === 200).length <= 8, JSON.stringify(seen))
+    }
+    const revoked = await new Promise<string>((resolve, reject) => {
+      import('node:child_process').then(({ execFile }) =>
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli.ts', 'tokens', 'revoke', 'wire'],
+          { env: { ...process.env, ...c.env } },
+          (error, stdout) => (error ? reject(error) : resolve(stdout)),
+        ),
+      )
+    })
+    t.match(revoked, 'revoked 1')
+    for (const server of [a, b])
+      t.equal(
+        (await fetch(`${server.url}/v1/ninjs?limit=1`, { headers: key })).status,
+        401,
+        'revoked everywhere at once',
+      )
+  },
+)
+
+t.test(
   "kill -9 loses at most that instance's unflushed counts; the others keep serving",
   { skip },
   async (t) => {

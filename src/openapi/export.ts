@@ -53,6 +53,10 @@ async function exampleCalls(app: App, authorization: string, next: () => void): 
     { operationId: 'listPopular', method: 'GET', url: '/v1/popular?window=1d&limit=3' },
     { operationId: 'listTrending', method: 'GET', url: '/v1/trending?limit=3' },
     { operationId: 'getArticleStats', method: 'GET', url: `/v1/articles/${main}/stats`, editor: true },
+    { operationId: 'getFeed', method: 'GET', url: `/v1/feeds/rss?topic=${DEMO.topic.slug}&limit=1` },
+    { operationId: 'getArticleNinjs', method: 'GET', url: `/v1/articles/${main}/ninjs` },
+    { operationId: 'listNinjs', method: 'GET', url: '/v1/ninjs?type=podcast&limit=1' },
+    { operationId: 'getPartnerUsage', method: 'GET', url: '/v1/partner-usage?from=2022-09-21', editor: true },
     { operationId: 'health', method: 'GET', url: '/health' },
     { operationId: 'ready', method: 'GET', url: '/ready' },
     {

@@ -57,7 +57,13 @@ export const NinjsDocument = Type.Object(
 const Filters = {
   topic: Type.Optional({ ...Ref, description: 'Only articles in this topic (slug or id).' }),
   author: Type.Optional({ ...Ref, description: 'Only articles by this author (slug or id).' }),
-  tag: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 60 })),
+  tag: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
+      maxLength: 60,
+      description: 'Only articles with this tag.',
+    }),
+  ),
   type: Type.Optional(StringEnum(ARTICLE_TYPES, { description: 'Only this kind of piece.' })),
 }
 type FilterQuery = { topic?: string; author?: string; tag?: string; type?: (typeof ARTICLE_TYPES)[number] }
@@ -148,7 +154,14 @@ export const syndicationRoutes: FastifyPluginAsyncTypebox<SyndicationOptions> = 
         summary: 'RSS 2.0, Atom 1.0 or JSON Feed 1.1 of the newest articles',
         description:
           'The newest published articles, overall or filtered by topic, author, tag or type (the topic and author resources link to theirs). Items carry the full sanitised HTML where the article may be syndicated (to every partner, or to yours when you send your partner key), the excerpt otherwise; the hero image, the podcast audio as an enclosure, a content warning as a category and at the top of the content; stable GUIDs (`urn:uuid:<id>`); published and updated dates. Embargoed articles appear when their embargo ends.',
-        params: Type.Object({ format: StringEnum(FEED_FORMATS) }, { additionalProperties: false }),
+        params: Type.Object(
+          {
+            format: StringEnum(FEED_FORMATS, {
+              description: '`rss` (RSS 2.0), `atom` (Atom 1.0) or `json` (JSON Feed 1.1).',
+            }),
+          },
+          { additionalProperties: false },
+        ),
         querystring: Type.Object(
           {
             ...Filters,

@@ -194,7 +194,7 @@ export interface FeedMeta {
 }
 
 /** Control characters but tab, newline and carriage return, and the two non-characters: not allowed in XML 1.0. */
-const FORBIDDEN_IN_XML = new RegExp('[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF]', 'g')
+const FORBIDDEN_IN_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g
 
 const xml = (text: string) =>
   text

@@ -95,6 +95,11 @@ t.test('authors: create, list, read, update; cannot delete one still in a byline
       self: '/v1/authors/ani-avetisyan',
       articles: '/v1/articles?author=ani-avetisyan',
       canonical: 'https://www.newsdesk.example/authors/ani-avetisyan',
+      feeds: {
+        rss: '/v1/feeds/rss?author=ani-avetisyan',
+        atom: '/v1/feeds/atom?author=ani-avetisyan',
+        json: '/v1/feeds/json?author=ani-avetisyan',
+      },
     },
   })
   t.equal((await ctx.app.inject('/v1/authors/ani-avetisyan')).json().name, 'Ani Avetisyan')

@@ -194,6 +194,7 @@ export interface FeedMeta {
 }
 
 /** Control characters but tab, newline and carriage return, and the two non-characters: not allowed in XML 1.0. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters XML 1.0 forbids
 const FORBIDDEN_IN_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g
 
 const xml = (text: string) =>

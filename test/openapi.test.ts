@@ -106,7 +106,10 @@ t.test('the document is complete enough to generate a typed client from', async 
       for (const s of statuses) t.ok(op.responses[s].description, `${name} ${s} is described`)
       if (['post', 'put', 'patch', 'delete'].includes(method) && op.operationId !== 'recordView') {
         t.same(op.security, [{ bearerAuth: [] }], `${name} declares its security`)
-      } else if (method === 'get' && !['getArticleStats', 'metrics', 'getPartnerUsage'].includes(op.operationId)) {
+      } else if (
+        method === 'get' &&
+        !['getArticleStats', 'metrics', 'getPartnerUsage'].includes(op.operationId)
+      ) {
         t.same(op.security, [], `${name} is public and says so`)
       } else if (method === 'get') {
         t.same(op.security, [{ bearerAuth: [] }], `${name} needs a token and says so`)

@@ -116,3 +116,50 @@ t.test('the CLI creates, lists and revokes tokens; only a hash is stored', async
   await t.rejects(cli(ctx, 'tokens', 'create', '--scopes', 'admin'), 'a name is required')
   await t.rejects(cli(ctx, 'tokens', 'revoke', 'nobody'), 'revoking an unknown token fails')
 })
+
+t.test('the CLI manages partner keys: create in a tier, list, retier, usage', async (t) => {
+  const tiers = { PARTNER_TIERS: 'trial=2/100,big=50/1000' }
+  const ctx = await build(t, { env: tiers })
+  const partnerCli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env: { ...process.env, ...databaseEnv(ctx), ...tiers, LOG_LEVEL: 'silent' },
+    })
+  const created = await partnerCli(
+    'partners',
+    'create',
+    '--name',
+    'wire-key',
+    '--partner',
+    'wire',
+    '--tier',
+    'trial',
+  )
+  t.match(created.stdout, /for wire, tier trial/)
+  const headers = { authorization: `Bearer ${created.stdout.trim().split('\n').at(-1)}` }
+  const statuses = []
+  for (let i = 0; i < 3; i++) statuses.push((await ctx.app.inject({ url: '/v1/ninjs', headers })).statusCode)
+  t.same(statuses, [200, 200, 429], 'the trial tier: two a minute')
+  t.match(
+    (await partnerCli('tokens', 'list')).stdout,
+    /\twire-key\tsyndication:read\tactive\t.*\tpartner wire \(trial\)/,
+  )
+
+  t.match((await partnerCli('partners', 'retier', 'wire-key', 'big')).stdout, 'moved 1 key(s) to tier big')
+  const after = await ctx.app.inject({ url: '/v1/ninjs', headers })
+  t.equal(after.statusCode, 200, 'the new tier applies at once')
+  t.equal(after.headers['ratelimit-limit'], '50')
+
+  await ctx.app.flushPartnerUsage()
+  const usage = await partnerCli('partners', 'usage', '--from', '2026-01-15')
+  t.match(usage.stdout, '2026-01-15\twire\twire-key\tbig\t4 requests')
+  await t.rejects(
+    partnerCli('partners', 'create', '--name', 'x', '--partner', 'x', '--tier', 'gold'),
+    'unknown tier',
+  )
+  await t.rejects(
+    partnerCli('partners', 'create', '--name', 'x', '--partner', 'Not A Name'),
+    'bad partner name',
+  )
+  await t.rejects(partnerCli('partners', 'retier', 'nobody', 'big'), 'unknown key')
+  await t.rejects(partnerCli('partners', 'usage', '--from', 'yesterday'), 'bad day')
+})

@@ -29,6 +29,8 @@ import { syndicationReads, syndicationRoutes } from './partners/routes.js'
 import { popularityRoutes } from './popularity/routes.js'
 import { Popularity } from './popularity/service.js'
 import { SharedViewRules } from './popularity/shared.js'
+import { ensureSearchIndex } from './search/index.js'
+import { searchRoutes } from './search/routes.js'
 import { connectRedis } from './shared/redis.js'
 
 declare module 'fastify' {
@@ -299,6 +301,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     ninjs: syndication.ninjsFor,
   })
   await app.register(syndicationRoutes, { ...feature, factTables })
+  await app.register(searchRoutes, feature)
+  await ensureSearchIndex(database.db)
   await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })
   await app.register(authorRoutes, feature)
   await app.register(collectionRoutes, feature)

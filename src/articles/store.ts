@@ -367,7 +367,7 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
  * The public list's conditions. With `only = 'link'`, the ones left when a single topic, tag or author drives the
  * query (see `drivingLink`): its membership and visibility are the driving index's own.
  */
-function filters(db: Db, query: ArticleListQuery, viewer: Viewer, only?: 'link'): SQL[] {
+export function filters(db: Db, query: ArticleListQuery, viewer: Viewer, only?: 'link'): SQL[] {
   const conditions: SQL[] = []
   const status = query.status ?? 'published'
   if (status === 'published' && only === undefined) conditions.push(isVisible(viewer.now) as SQL)

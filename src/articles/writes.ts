@@ -12,6 +12,7 @@ import { slugify } from '../db/refs.js'
 import { articleSlugs, articles, articleTopics } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
 import { parseInstant } from '../http/validation.js'
+import { reindexArticle, unindexArticle } from '../search/index.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
 import { type ArticleRow, etagOf } from './store.js'
@@ -123,6 +124,7 @@ export async function createArticle(
         }
         await tx.insert(articles).values(row)
         await replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
+        await reindexArticle(tx, id)
         return row
       }),
   )
@@ -220,7 +222,9 @@ export async function updateArticle(
           )
         }
         await replaceLinks(tx, id, { ...links, ...(patch.tags ? { tags: patch.tags } : {}) })
-        return saveRow(tx, row, changes, now)
+        const saved = await saveRow(tx, row, changes, now)
+        await reindexArticle(tx, id)
+        return saved
       }),
   )
 }
@@ -288,5 +292,6 @@ export async function deleteArticle(db: Db, id: string, ifMatch?: string): Promi
   await writeTransaction(db, async (tx) => {
     await loadForWrite(tx, id, ifMatch)
     await tx.delete(articles).where(eq(articles.id, id))
+    await unindexArticle(tx, id)
   })
 }

@@ -1,5 +1,5 @@
 import { asc, count, eq, gt, or } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { type Db, writeTransaction } from '../db/client.js'
 import { isForeignKeyViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
@@ -7,6 +7,7 @@ import { authors } from '../db/schema.js'
 import { conflict, withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { feedLinks, type Site, siteUrlOf } from '../http/site.js'
+import { reindexArticlesOf } from '../search/index.js'
 import type { Author, AuthorCreate, AuthorListQuery, AuthorPatch } from './schemas.js'
 
 type AuthorRow = typeof authors.$inferSelect
@@ -76,10 +77,14 @@ export async function createAuthor(
 
 export async function updateAuthor(db: Db, id: string, patch: AuthorPatch, now: number) {
   await withUniqueSlug('an author', patch.slug ?? '', () =>
-    db
-      .update(authors)
-      .set({ ...patch, updatedAt: now })
-      .where(eq(authors.id, id)),
+    writeTransaction(db, async (tx) => {
+      await tx
+        .update(authors)
+        .set({ ...patch, updatedAt: now })
+        .where(eq(authors.id, id))
+      // Bylines are searchable by name.
+      if (patch.name !== undefined) await reindexArticlesOf(tx, { authorId: id })
+    }),
   )
 }
 

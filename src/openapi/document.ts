@@ -64,6 +64,11 @@ export const tags = [
     description:
       'Syndication: RSS, Atom and JSON Feed; IPTC ninjs; rights and embargoes; partner keys with tiers and usage.',
   },
+  {
+    name: 'search',
+    description:
+      'Full-text search with field weights, phrases, exclusions, prefixes, corrections, highlights and facets.',
+  },
   { name: 'operations', description: 'Liveness, readiness and metrics for orchestrators and monitoring.' },
 ]
 

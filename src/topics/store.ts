@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray, lte, max, or } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
@@ -7,6 +7,7 @@ import { withUniqueSlug } from '../http/errors.js'
 import { presentImage } from '../http/images.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { feedLinks, type Site, siteUrlOf } from '../http/site.js'
+import { reindexArticle, reindexArticlesOf } from '../search/index.js'
 import type { Topic, TopicCreate, TopicListQuery, TopicPatch } from './schemas.js'
 
 type TopicRow = typeof topics.$inferSelect
@@ -125,14 +126,25 @@ export async function createTopic(
 
 export async function updateTopic(db: Db, id: string, patch: TopicPatch, now: number) {
   await withUniqueSlug('a topic', patch.slug ?? '', () =>
-    db
-      .update(topics)
-      .set({ ...patch, updatedAt: now })
-      .where(eq(topics.id, id)),
+    writeTransaction(db, async (tx) => {
+      await tx
+        .update(topics)
+        .set({ ...patch, updatedAt: now })
+        .where(eq(topics.id, id))
+      // Its articles are found by its title too.
+      if (patch.title !== undefined) await reindexArticlesOf(tx, { topicId: id })
+    }),
   )
 }
 
 /** Articles keep existing; they just leave the topic (and lose it as their primary topic). */
 export async function deleteTopic(db: Db, id: string) {
-  await db.delete(topics).where(eq(topics.id, id))
+  await writeTransaction(db, async (tx) => {
+    const members = await tx
+      .select({ id: articleTopics.articleId })
+      .from(articleTopics)
+      .where(eq(articleTopics.topicId, id))
+    await tx.delete(topics).where(eq(topics.id, id))
+    for (const member of members) await reindexArticle(tx, member.id)
+  })
 }

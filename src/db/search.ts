@@ -1,0 +1,273 @@
+/**
+ * The search index, one dialect each: SQLite FTS5 (`porter unicode61 remove_diacritics 2`) and PostgreSQL full-text
+ * search (an `english` configuration with `unaccent`, a generated weighted tsvector, a GIN index). Both index the
+ * same six fields of each article with the same weight order (headline first, body last) and are written in the
+ * same transaction as the article. Queries arrive here already parsed into words and phrases (src/search/query.ts):
+ * nothing a reader types reaches either engine as syntax; words are letters and digits only, and every value is a
+ * bound parameter.
+ */
+import { type SQL, sql } from 'drizzle-orm'
+import { type Db, engineOf, rawExec, rawRows } from './client.js'
+
+export const SEARCH_FIELDS = ['headline', 'standfirst', 'body', 'topics', 'tags', 'authors'] as const
+export type SearchField = (typeof SEARCH_FIELDS)[number]
+
+export interface SearchDocument extends Record<SearchField, string> {
+  articleId: string
+}
+
+/** A word (letters and digits only), optionally a prefix, or a phrase of such words. */
+export interface EngineTerm {
+  words: string[]
+  prefix: boolean
+}
+
+/** All groups must match (each group: any of its terms); none of `excluded` may. */
+export interface EngineQuery {
+  groups: EngineTerm[][]
+  excluded: EngineTerm[]
+  /** Only in the headline (suggestions). */
+  headlineOnly?: boolean
+}
+
+/** Snippet markers: control characters no indexed text contains (they are stripped on the way in). */
+export const MARK_START = '\u0001'
+export const MARK_END = '\u0002'
+export const stripMarkers = (text: string) => text.replace(/[\u0001\u0002]/g, ' ')
+
+/* ---- Writing ---- */
+
+export async function putSearchDocument(db: Db, doc: SearchDocument): Promise<void> {
+  const values = SEARCH_FIELDS.map((f) => stripMarkers(doc[f]))
+  if (engineOf(db) === 'sqlite') {
+    await rawExec(db, sql`delete from article_search where article_id = ${doc.articleId}`)
+    await rawExec(
+      db,
+      sql`insert into article_search (article_id, headline, standfirst, body, topics, tags, authors) values (${doc.articleId}, ${sql.join(
+        values.map((v) => sql`${v}`),
+        sql`, `,
+      )})`,
+    )
+    return
+  }
+  await rawExec(
+    db,
+    sql`insert into article_search (article_id, headline, standfirst, body, topics, tags, authors) values (${doc.articleId}, ${sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    )}) on conflict (article_id) do update set headline = excluded.headline, standfirst = excluded.standfirst, body = excluded.body, topics = excluded.topics, tags = excluded.tags, authors = excluded.authors`,
+  )
+}
+
+export async function deleteSearchDocument(db: Db, articleId: string): Promise<void> {
+  await rawExec(db, sql`delete from article_search where article_id = ${articleId}`)
+}
+
+/** Adds words to the vocabulary "did you mean" corrects towards (insert-only: a stale word costs nothing). */
+export async function addSearchTerms(db: Db, terms: string[]): Promise<void> {
+  for (let i = 0; i < terms.length; i += 500) {
+    const chunk = terms.slice(i, i + 500)
+    await rawExec(
+      db,
+      sql`insert into search_terms (term) values ${sql.join(
+        chunk.map((t) => sql`(${t})`),
+        sql`, `,
+      )} on conflict (term) do nothing`,
+    )
+  }
+}
+
+export async function searchDocumentCount(db: Db): Promise<number> {
+  const [row] = await rawRows<{ n: number }>(db, sql`select count(*) as n from article_search`)
+  return Number(row?.n ?? 0)
+}
+
+/** Vocabulary words that could be a misspelling of `word`: same first letter, length within two. */
+export async function termsNear(db: Db, word: string): Promise<string[]> {
+  const first = String.fromCodePoint(word.codePointAt(0) ?? 0)
+  const next = String.fromCodePoint((word.codePointAt(0) ?? 0) + 1)
+  const rows = await rawRows<{ term: string }>(
+    db,
+    sql`select term from search_terms where term >= ${first} and term < ${next} and length(term) between ${word.length - 2} and ${word.length + 2} limit 20000`,
+  )
+  return rows.map((r) => r.term)
+}
+
+/* ---- Querying ---- */
+
+const ftsTerm = (term: EngineTerm) => `"${term.words.join(' ')}"${term.prefix ? '*' : ''}`
+const ftsAny = (terms: EngineTerm[]) =>
+  terms.length === 1 ? ftsTerm(terms[0] as EngineTerm) : `(${terms.map(ftsTerm).join(' OR ')})`
+
+/** The FTS5 MATCH expression, built from words that are letters and digits only. */
+export function ftsExpression(query: EngineQuery): string {
+  const positive = query.groups.map(ftsAny).join(' AND ')
+  const scoped = query.headlineOnly ? `headline : (${positive})` : positive
+  return query.excluded.length === 0 ? scoped : `${scoped} NOT ${ftsAny(query.excluded)}`
+}
+
+/** The PostgreSQL tsquery, each word a bound parameter. */
+function tsQuery(query: EngineQuery): SQL {
+  const weight = query.headlineOnly ? 'A' : ''
+  const one = (term: EngineTerm): SQL =>
+    term.words.length > 1
+      ? sql`phraseto_tsquery('newsdesk', ${term.words.join(' ')})`
+      : term.prefix || weight
+        ? sql`to_tsquery('newsdesk', ${`${term.words[0]}:${term.prefix ? '*' : ''}${weight}`})`
+        : sql`plainto_tsquery('newsdesk', ${term.words[0]})`
+  const any = (terms: EngineTerm[]) => sql`(${sql.join(terms.map(one), sql` || `)})`
+  const positive = sql.join(query.groups.map(any), sql` && `)
+  return query.excluded.length === 0 ? positive : sql`${positive} && !!${any(query.excluded)}`
+}
+
+export type SearchSort = 'relevance' | 'newest' | 'oldest'
+
+export interface SearchOptions {
+  /** Conditions on `articles` (visibility, the list's filters). */
+  where: SQL[]
+  sort: SearchSort
+  /** Weigh newer articles up (relevance order only): ×(0.5 + 0.5 / (1 + age in days / 180)). */
+  recency: boolean
+  now: number
+  limit: number
+  offset: number
+}
+
+export interface SearchHit {
+  id: string
+  score: number
+}
+
+/**
+ * One page of matches and the number of all of them. Relevance: FTS5's bm25 with column weights headline 10,
+ * topics and tags 5, standfirst and authors 3, body 1; PostgreSQL's ts_rank with weights A 1.0, B 0.4, C 0.2,
+ * D 0.1. Both are scaled by the same recency factor.
+ */
+export async function searchArticles(
+  db: Db,
+  query: EngineQuery,
+  options: SearchOptions,
+): Promise<{ hits: SearchHit[]; total: number }> {
+  const sqlite = engineOf(db) === 'sqlite'
+  const where = options.where.length > 0 ? sql` and ${sql.join(options.where, sql` and `)}` : sql``
+  const recency = options.recency
+    ? sql`(0.5 + 0.5 / (1 + (${options.now} - coalesce(articles.published_at, articles.created_at)) / 15552000000.0))`
+    : sql`1.0`
+  const relevance = sqlite
+    ? sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`
+    : sql`ts_rank(article_search.document, q.query)`
+  const from = sqlite
+    ? sql`article_search join articles on articles.id = article_search.article_id where article_search match ${ftsExpression(query)}`
+    : sql`article_search join articles on articles.id = article_search.article_id, (select ${tsQuery(query)} as query) q where article_search.document @@ q.query`
+  const order =
+    options.sort === 'relevance'
+      ? sql`score desc, articles.id desc`
+      : options.sort === 'newest'
+        ? sql`coalesce(articles.published_at, articles.created_at) desc, articles.id desc`
+        : sql`coalesce(articles.published_at, articles.created_at) asc, articles.id asc`
+  const [hits, [count]] = await Promise.all([
+    rawRows<{ id: string; score: number }>(
+      db,
+      sql`select articles.id as id, ${relevance} * ${recency} as score from ${from}${where} order by ${order} limit ${options.limit} offset ${options.offset}`,
+    ),
+    rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}${where}`),
+  ])
+  return {
+    hits: hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 })),
+    total: Number(count?.n ?? 0),
+  }
+}
+
+/** The ids of every match, as a subquery for facet counts. */
+function matchedIds(db: Db, query: EngineQuery, where: SQL[]): SQL {
+  const extra = where.length > 0 ? sql` and ${sql.join(where, sql` and `)}` : sql``
+  return engineOf(db) === 'sqlite'
+    ? sql`select articles.id from article_search join articles on articles.id = article_search.article_id where article_search match ${ftsExpression(query)}${extra}`
+    : sql`select articles.id from article_search join articles on articles.id = article_search.article_id where article_search.document @@ (${tsQuery(query)})${extra}`
+}
+
+export interface FacetCount {
+  value: string
+  label: string
+  count: number
+}
+
+/** Counts of the whole result set by topic, type and year of publication. */
+export async function searchFacets(
+  db: Db,
+  query: EngineQuery,
+  where: SQL[],
+  facets: ('topic' | 'type' | 'year')[],
+): Promise<Partial<Record<'topic' | 'type' | 'year', FacetCount[]>>> {
+  const ids = matchedIds(db, query, where)
+  const year =
+    engineOf(db) === 'sqlite'
+      ? sql`strftime('%Y', articles.published_at / 1000, 'unixepoch')`
+      : sql`to_char(to_timestamp(articles.published_at / 1000.0) at time zone 'UTC', 'YYYY')`
+  const out: Partial<Record<'topic' | 'type' | 'year', FacetCount[]>> = {}
+  await Promise.all(
+    facets.map(async (facet) => {
+      const rows =
+        facet === 'topic'
+          ? await rawRows<FacetCount>(
+              db,
+              sql`select topics.slug as value, topics.title as label, count(*) as count from article_topics join topics on topics.id = article_topics.topic_id where article_topics.article_id in (${ids}) group by topics.slug, topics.title order by count desc, topics.slug limit 20`,
+            )
+          : facet === 'type'
+            ? await rawRows<FacetCount>(
+                db,
+                sql`select articles.type as value, articles.type as label, count(*) as count from articles where articles.id in (${ids}) group by articles.type order by count desc, articles.type`,
+              )
+            : await rawRows<FacetCount>(
+                db,
+                sql`select ${year} as value, ${year} as label, count(*) as count from articles where articles.id in (${ids}) and articles.published_at is not null group by 1, 2 order by value desc`,
+              )
+      out[facet] = rows.map((r) => ({
+        value: String(r.value),
+        label: String(r.label),
+        count: Number(r.count),
+      }))
+    }),
+  )
+  return out
+}
+
+/** Each field of the given articles with the matched words between MARK_START and MARK_END. */
+export async function searchSnippets(
+  db: Db,
+  query: EngineQuery,
+  ids: string[],
+): Promise<Map<string, Record<SearchField, string>>> {
+  if (ids.length === 0) return new Map()
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )
+  const rows =
+    engineOf(db) === 'sqlite'
+      ? await rawRows<Record<string, string>>(
+          db,
+          sql`select article_id, ${sql.join(
+            SEARCH_FIELDS.map(
+              (field, i) =>
+                sql`snippet(article_search, ${i + 1}, ${MARK_START}, ${MARK_END}, '…', ${field === 'body' || field === 'standfirst' ? 24 : 64}) as ${sql.identifier(field)}`,
+            ),
+            sql`, `,
+          )} from article_search where article_search match ${ftsExpression(query)} and article_id in (${list})`,
+        )
+      : await rawRows<Record<string, string>>(
+          db,
+          sql`select article_id, ${sql.join(
+            SEARCH_FIELDS.map(
+              (field) =>
+                sql`ts_headline('newsdesk', ${sql.identifier(field)}, q.query, ${
+                  field === 'body' || field === 'standfirst'
+                    ? `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=…`
+                    : `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`
+                }) as ${sql.identifier(field)}`,
+            ),
+            sql`, `,
+          )} from article_search, (select ${tsQuery(query)} as query) q where article_id in (${list})`,
+        )
+  return new Map(rows.map((r) => [r.article_id as string, r as unknown as Record<SearchField, string>]))
+}

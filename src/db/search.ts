@@ -33,7 +33,7 @@ export interface EngineQuery {
 /** Snippet markers: control characters no indexed text contains (they are stripped on the way in). */
 export const MARK_START = '\u0001'
 export const MARK_END = '\u0002'
-export const stripMarkers = (text: string) => text.replace(/[\u0001\u0002]/g, ' ')
+export const stripMarkers = (text: string) => text.replaceAll(MARK_START, ' ').replaceAll(MARK_END, ' ')
 
 /* ---- Writing ---- */
 

@@ -26,7 +26,7 @@ import { invalidField } from '../http/errors.js'
 import { decodeCursor, encodeCursor } from '../http/pagination.js'
 import { Nullable, PageInfo, problems, ref, StringEnum } from '../http/schemas.js'
 import { siteUrlOf } from '../http/site.js'
-import { closest, fold, formatQuery, type ParsedQuery, parseQuery, QueryError } from './query.js'
+import { closest, formatQuery, type ParsedQuery, parseQuery, QueryError, wordsOf } from './query.js'
 
 const tags = ['search']
 /** Results move with every publication and edit; shared caches keep them briefly (purged on publication too). */
@@ -137,14 +137,17 @@ const escapeHtml = (text: string) =>
 
 /** A snippet with the engine's markers as `<mark>`, everything else escaped: it can never inject markup. */
 export function markSnippet(snippet: string): string {
-  let out = ''
-  let marked = false
-  for (const part of snippet.split(/([\u0001\u0002])/u)) {
-    if (part === MARK_START) marked = true
-    else if (part === MARK_END) marked = false
-    else if (part) out += marked ? `<mark>${escapeHtml(part)}</mark>` : escapeHtml(part)
-  }
-  return out
+  // Text between a start and an end marker is marked; a marker without its pair is dropped.
+  return snippet
+    .split(MARK_START)
+    .map((piece, i) => {
+      if (i === 0) return escapeHtml(piece.replaceAll(MARK_END, ''))
+      const end = piece.indexOf(MARK_END)
+      if (end < 0) return escapeHtml(piece)
+      const rest = piece.slice(end + 1).replaceAll(MARK_END, '')
+      return `<mark>${escapeHtml(piece.slice(0, end))}</mark>${escapeHtml(rest)}`
+    })
+    .join('')
 }
 
 export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, config, clock }) => {
@@ -334,11 +337,11 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
               .from(articles)
               .where(or(...hits.map((h) => eq(articles.id, h.id))))
       const byId = new Map(headlines.map((h) => [h.id, h]))
-      const needle = `%${fold(request.query.q.trim()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const needle = `%${wordsOf(request.query.q).join(' ')}%` // letters and digits only: no LIKE wildcard
       const topicRows = await db
         .select({ id: topics.id, slug: topics.slug, title: topics.title })
         .from(topics)
-        .where(sql`lower(${topics.title}) like ${needle} escape '\\'`)
+        .where(sql`lower(${topics.title}) like ${needle}`)
         .orderBy(asc(topics.title))
         .limit(limit)
       const data = [

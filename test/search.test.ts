@@ -1,0 +1,346 @@
+/**
+ * Search (issue 12), on whichever engine the suite runs on (`npm test`: SQLite FTS5; `npm run test:pg`: PostgreSQL
+ * full-text search): the same API and the same rules on both.
+ */
+import t from 'tap'
+import { article, build, paragraph, type TestContext } from './helper.js'
+
+const NOW = '2026-01-15T12:00:00.000Z'
+
+type Hit = { score: number; highlights: Record<string, string>; article: { slug: string } }
+const search = async (ctx: TestContext, query: string, headers: Record<string, string> = {}) => {
+  const res = await ctx.app.inject({ url: `/v1/search?${query}`, headers })
+  return { status: res.statusCode, body: res.json(), res }
+}
+const slugs = (body: { data: Hit[] }) => body.data.map((h) => h.article.slug)
+
+/** A small newsroom whose words are chosen to tell the rules apart. */
+async function newsroom(t: Parameters<typeof build>[0]) {
+  const ctx = await build(t, { now: NOW })
+  const editor = await ctx.auth('content:write')
+  const author = (
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/authors',
+      headers: editor,
+      payload: { name: 'Ani Avetisyan' },
+    })
+  ).json().slug
+  const topic = (
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/topics',
+      headers: editor,
+      payload: { title: 'Nagorno-Karabakh' },
+    })
+  ).json().slug
+  const write = (slug: string, headline: string, body: string, extra: Record<string, unknown> = {}) => {
+    ctx.clock.advance(60_000) // one a minute: newest-first order is the order written
+    return article(ctx, editor, {
+      slug,
+      headline,
+      authors: [author],
+      publish: true,
+      body: { blocks: [paragraph(body)] },
+      ...extra,
+    })
+  }
+  await write(
+    'ceasefire-in-headline',
+    'Ceasefire holds in Jermuk',
+    'Residents returned to the town on Monday.',
+  )
+  await write(
+    'ceasefire-in-body',
+    'Residents return to the border',
+    'The ceasefire held through the night in Jermuk.',
+  )
+  await write('pashinyan-visit', 'Pashinyan visits Bakú delegation', 'The prime minister met officials.', {
+    topics: [topic],
+    type: 'analysis',
+  })
+  await write(
+    'clashes-overnight',
+    'Heavy clashes overnight',
+    'Shelling continued along the line of contact.',
+    {
+      topics: [topic],
+      tags: ['shelling'],
+    },
+  )
+  await write('old-ceasefire', 'Ceasefire talks in Moscow', 'A ceasefire was agreed in 2020.', {
+    publishAt: '2020-11-10T00:00:00.000Z',
+  })
+  return { ctx, editor, author, topic }
+}
+
+t.test('field weights: a headline match outranks a body match for the same word', async (t) => {
+  const { ctx } = await newsroom(t)
+  const { status, body } = await search(ctx, 'q=jermuk&recency=false')
+  t.equal(status, 200)
+  t.same(slugs(body), ['ceasefire-in-headline', 'ceasefire-in-body'])
+  t.ok(body.data[0].score > body.data[1].score)
+  t.same(body.page, { limit: 20, nextCursor: null, total: 2 })
+})
+
+t.test('phrases, exclusions, OR and the prefix of the last word', async (t) => {
+  const { ctx } = await newsroom(t)
+  t.same(
+    slugs((await search(ctx, 'q=%22ceasefire%20held%22')).body),
+    ['ceasefire-in-body'],
+    'an exact phrase',
+  )
+  t.same(
+    slugs((await search(ctx, 'q=%22held%20ceasefire%22')).body),
+    [],
+    'the words in another order are not it',
+  )
+  t.same(
+    slugs((await search(ctx, 'q=ceasefire%20-jermuk&recency=false')).body),
+    ['old-ceasefire'],
+    'an excluded word',
+  )
+  t.same(
+    slugs((await search(ctx, 'q=ceasefire%20-%22in%20moscow%22%20&sort=newest')).body),
+    ['ceasefire-in-body', 'ceasefire-in-headline'],
+    'an excluded phrase; newest first',
+  )
+  t.same(
+    slugs((await search(ctx, 'q=moscow%20OR%20shelling%20&sort=oldest')).body),
+    ['old-ceasefire', 'clashes-overnight'],
+    'either word',
+  )
+  t.same(slugs((await search(ctx, 'q=pashin')).body), ['pashinyan-visit'], 'the last word as a prefix')
+  t.same(slugs((await search(ctx, 'q=pashin%20')).body), [], 'not once a space follows it')
+  t.equal((await search(ctx, 'q=-ceasefire')).status, 400, 'only exclusions: nothing to look for')
+})
+
+t.test('forgiving: case, diacritics, stemming and misspellings', async (t) => {
+  const { ctx } = await newsroom(t)
+  t.same(slugs((await search(ctx, 'q=BAKU%20')).body), ['pashinyan-visit'], 'Baku finds Bakú, any case')
+  t.same(slugs((await search(ctx, 'q=bak%C3%BA%20')).body), ['pashinyan-visit'], 'and the other way round')
+  t.same(slugs((await search(ctx, 'q=clash%20')).body), ['clashes-overnight'], 'clash finds clashes')
+  t.same(slugs((await search(ctx, 'q=visiting%20')).body), ['pashinyan-visit'], 'visiting finds visits')
+  const misspelt = (await search(ctx, 'q=Pashinian%20visits')).body
+  t.same(slugs(misspelt), ['pashinyan-visit'], 'a misspelt name still finds the article')
+  t.equal(misspelt.didYouMean, 'pashinyan visits')
+  t.equal(misspelt.query, 'pashinyan visits')
+  const exact = (await search(ctx, 'q=pashinyan')).body
+  t.equal(exact.didYouMean, null, 'no correction when the words match as typed')
+  const nothing = (await search(ctx, 'q=zzzzqqq')).body
+  t.same(nothing, {
+    query: 'zzzzqqq',
+    didYouMean: null,
+    data: [],
+    page: { limit: 20, nextCursor: null, total: 0 },
+  })
+})
+
+t.test('topics, tags and author names are searchable; filters combine with the query', async (t) => {
+  const { ctx, author, topic } = await newsroom(t)
+  t.same(
+    slugs((await search(ctx, 'q=karabakh&sort=oldest')).body),
+    ['pashinyan-visit', 'clashes-overnight'],
+    'by topic title',
+  )
+  t.same(
+    slugs((await search(ctx, 'q=shelling%20&sort=oldest')).body),
+    ['clashes-overnight'],
+    'by tag (and body)',
+  )
+  t.equal((await search(ctx, 'q=avetisyan')).body.page.total, 5, 'by author name')
+  t.same(slugs((await search(ctx, `q=avetisyan&topic=${topic}&type=analysis`)).body), ['pashinyan-visit'])
+  t.same(slugs((await search(ctx, 'q=ceasefire&from=2026-01-01T00:00:00Z&sort=oldest')).body), [
+    'ceasefire-in-headline',
+    'ceasefire-in-body',
+  ])
+  t.equal((await search(ctx, `q=ceasefire&author=${author}&to=2021-01-01T00:00:00Z`)).body.page.total, 1)
+  t.equal((await search(ctx, 'q=ceasefire&nonsense=1')).status, 400, 'unknown parameters: the one rule')
+})
+
+t.test('facet counts equal the counts of the filtered list', async (t) => {
+  const { ctx, topic } = await newsroom(t)
+  const { body } = await search(ctx, 'q=avetisyan&facets=topic,type,year')
+  t.same(body.facets.type, [
+    { value: 'news', label: 'news', count: 4 },
+    { value: 'analysis', label: 'analysis', count: 1 },
+  ])
+  t.same(body.facets.year, [
+    { value: '2026', label: '2026', count: 4 },
+    { value: '2020', label: '2020', count: 1 },
+  ])
+  t.same(body.facets.topic, [{ value: topic, label: 'Nagorno-Karabakh', count: 2 }])
+  for (const [param, value, count] of [
+    ['topic', topic, 2],
+    ['type', 'news', 4],
+  ] as const) {
+    const filtered = (await search(ctx, `q=avetisyan&${param}=${value}`)).body
+    const list = (await ctx.app.inject(`/v1/articles?${param}=${value}`)).json()
+    t.equal(filtered.page.total, count, `${param}=${value}: search`)
+    t.equal(list.page.total, count, `${param}=${value}: the list`)
+  }
+  t.notOk('facets' in (await search(ctx, 'q=avetisyan')).body, 'only when asked')
+  t.equal((await search(ctx, 'q=avetisyan&facets=author')).status, 400)
+})
+
+t.test('snippets are escaped and marked', async (t) => {
+  const ctx = await build(t, { now: NOW })
+  const editor = await ctx.auth('content:write')
+  await article(ctx, editor, {
+    headline: 'Tags like <img src=x onerror=alert(1)> & "quotes" in Yerevan',
+    authors: [
+      (
+        await ctx.app.inject({
+          method: 'POST',
+          url: '/v1/authors',
+          headers: editor,
+          payload: { name: 'Desk' },
+        })
+      ).json().slug,
+    ],
+    publish: true,
+    body: {
+      blocks: [paragraph('Officials in Yerevan wrote &lt;img src=x onerror=alert(1)&gt; on the wall.')],
+    },
+  })
+  const hit = (await search(ctx, 'q=yerevan')).body.data[0]
+  t.equal(
+    hit.highlights.headline,
+    'Tags like &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; in <mark>Yerevan</mark>',
+  )
+  t.match(hit.highlights.body, '<mark>Yerevan</mark> wrote &lt;img src=x onerror=alert(1)&gt;')
+  t.notMatch(JSON.stringify(hit.highlights), /<(?!\/?mark>)/, 'no tag but <mark>')
+})
+
+t.test('fresh: searchable once published, gone once unpublished or deleted, edits at once', async (t) => {
+  const { ctx, editor } = await newsroom(t)
+  const draft = await article(ctx, editor, {
+    headline: 'Gyumri airport reopens',
+    authors: ['ani-avetisyan'],
+    body: { blocks: [paragraph('Flights resume.')] },
+  })
+  const found = async () => (await search(ctx, 'q=gyumri%20')).body.page.total
+  t.equal(await found(), 0, 'a draft is not public')
+  t.equal(
+    (await search(ctx, 'q=gyumri%20&drafts=true', editor)).body.page.total,
+    1,
+    'editors may include drafts',
+  )
+  t.equal((await search(ctx, 'q=gyumri%20&drafts=true')).status, 401, 'drafts need a token')
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${draft.id}/publish`, headers: editor })
+  t.equal(await found(), 1, 'published: found at once')
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${draft.id}`,
+    headers: editor,
+    payload: { headline: 'Shirak airport reopens' },
+  })
+  t.equal(await found(), 0, 'an edit is reflected at once')
+  t.equal((await search(ctx, 'q=shirak%20')).body.page.total, 1)
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: '/v1/authors/ani-avetisyan',
+    headers: editor,
+    payload: { name: 'A. Avetisyan Jr' },
+  })
+  t.equal((await search(ctx, 'q=jr%20')).body.page.total, 6, 'a renamed author: her articles follow')
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${draft.id}/unpublish`, headers: editor })
+  t.equal((await search(ctx, 'q=shirak%20')).body.page.total, 0, 'unpublished: gone at once')
+  await ctx.app.inject({ method: 'DELETE', url: `/v1/articles/${draft.id}`, headers: editor })
+  t.equal((await search(ctx, 'q=shirak%20&drafts=true', editor)).body.page.total, 0, 'deleted: gone')
+})
+
+t.test('pages through results with a cursor and totals', async (t) => {
+  const { ctx } = await newsroom(t)
+  const first = (await search(ctx, 'q=avetisyan&limit=2')).body
+  t.equal(first.page.total, 5)
+  const seen = slugs(first)
+  let cursor = first.page.nextCursor
+  while (cursor) {
+    const next = (await search(ctx, `q=avetisyan&limit=2&cursor=${cursor}`)).body
+    seen.push(...slugs(next))
+    cursor = next.page.nextCursor
+  }
+  t.equal(new Set(seen).size, 5, 'every match once')
+  t.equal((await search(ctx, 'q=avetisyan&cursor=bm9wZQ')).status, 400)
+})
+
+t.test('suggest: headlines and topics for a prefix', async (t) => {
+  const { ctx } = await newsroom(t)
+  const res = await ctx.app.inject('/v1/search/suggest?q=nag')
+  t.equal(res.statusCode, 200)
+  t.same(
+    res.json().data.map((s: { kind: string; text: string }) => [s.kind, s.text]),
+    [['topic', 'Nagorno-Karabakh']],
+  )
+  const heavy = (await ctx.app.inject('/v1/search/suggest?q=heavy%20cla')).json()
+  t.same(heavy.data[0], {
+    kind: 'article',
+    text: 'Heavy clashes overnight',
+    slug: 'clashes-overnight',
+    links: {
+      self: '/v1/articles/clashes-overnight',
+      canonical: 'https://www.newsdesk.example/articles/clashes-overnight',
+    },
+  })
+  t.same(
+    (await ctx.app.inject('/v1/search/suggest?q=50%25_%5C')).json().data,
+    [],
+    'LIKE wildcards are plain text',
+  )
+  t.equal((await ctx.app.inject('/v1/search/suggest?q=%20')).statusCode, 400)
+})
+
+t.test('hostile queries: a 200 or a 400, never a 5xx', async (t) => {
+  const { ctx } = await newsroom(t)
+  const hostile = [
+    '"',
+    '""',
+    '"unbalanced phrase',
+    'a"b"c',
+    '*',
+    'ceasefire*',
+    '(ceasefire',
+    'ceasefire)',
+    'NEAR(ceasefire jermuk, 2)',
+    'headline:ceasefire',
+    '{headline}: x',
+    '^ceasefire',
+    'ceasefire AND',
+    'OR',
+    'OR OR OR',
+    'AND NOT',
+    'NOT ceasefire',
+    '- -- ---',
+    "'; DROP TABLE articles; --",
+    "' OR 1=1 --",
+    'ceasefire\u0000jermuk',
+    '\u0001\u0002',
+    'a\tb\nc\rd',
+    '%00%01',
+    '\\',
+    'ceasefire & jermuk | !moscow <-> x:*',
+    "to_tsquery('x')",
+    '😀 🇦🇲',
+    'ﬁ Ⅻ ＡＢＣ',
+    'x'.repeat(499),
+    'x '.repeat(40),
+    'word '.repeat(2_000),
+    'y'.repeat(10_000),
+  ]
+  for (const q of hostile) {
+    const res = await ctx.app.inject(`/v1/search?q=${encodeURIComponent(q)}&facets=topic,type,year`)
+    t.ok([200, 400].includes(res.statusCode), `${JSON.stringify(q.slice(0, 40))}: ${res.statusCode}`)
+    const suggest = await ctx.app.inject(`/v1/search/suggest?q=${encodeURIComponent(q.slice(0, 100))}`)
+    t.ok(
+      [200, 400].includes(suggest.statusCode),
+      `suggest ${JSON.stringify(q.slice(0, 40))}: ${suggest.statusCode}`,
+    )
+  }
+  for (const query of ['', 'q=', 'q=%20%20', 'q=%22%22']) {
+    const res = await ctx.app.inject(`/v1/search?${query}`)
+    t.equal(res.statusCode, 400, `${query}: a clear 400`)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+  }
+  t.equal((await ctx.app.inject(`/v1/articles`)).statusCode, 200, 'and the database is intact')
+})

@@ -18,6 +18,9 @@ CREATE TABLE "article_search" (
 	"topics" text NOT NULL,
 	"tags" text NOT NULL,
 	"authors" text NOT NULL,
+	"status" text COLLATE "C" NOT NULL,
+	"published_at" bigint,
+	"created_at" bigint NOT NULL,
 	"document" tsvector GENERATED ALWAYS AS (
 		setweight(to_tsvector('newsdesk', "headline"), 'A') ||
 		setweight(to_tsvector('newsdesk', "topics" || ' ' || "tags"), 'B') ||

@@ -12,7 +12,7 @@ import { slugify } from '../db/refs.js'
 import { articleSlugs, articles, articleTopics } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
 import { parseInstant } from '../http/validation.js'
-import { reindexArticle, unindexArticle } from '../search/index.js'
+import { reindexArticle, syncSearchVisibility, unindexArticle } from '../search/index.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
 import { type ArticleRow, etagOf } from './store.js'
@@ -274,7 +274,9 @@ export async function publishArticle(
     const row = await loadForWrite(tx, id, ifMatch)
     const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
     const publishedAt = publishAt ?? (live ? (row.publishedAt as number) : now)
-    return saveRow(tx, row, { status: 'published', publishedAt, withdrawnAt: null }, now)
+    const saved = await saveRow(tx, row, { status: 'published', publishedAt, withdrawnAt: null }, now)
+    await syncSearchVisibility(tx, id)
+    return saved
   })
 }
 
@@ -284,7 +286,9 @@ export async function unpublishArticle(db: Db, id: string, ifMatch?: string, now
     // Taking back what the public could see is a withdrawal partners are told of (`canceled`).
     const live = row.status === 'published' && row.publishedAt !== null && row.publishedAt <= now
     const withdrawnAt = live ? now : row.withdrawnAt
-    return saveRow(tx, row, { status: 'draft', publishedAt: null, withdrawnAt }, now)
+    const saved = await saveRow(tx, row, { status: 'draft', publishedAt: null, withdrawnAt }, now)
+    await syncSearchVisibility(tx, id)
+    return saved
   })
 }
 

@@ -37,29 +37,68 @@ export const stripMarkers = (text: string) => text.replaceAll(MARK_START, ' ').r
 
 /* ---- Writing ---- */
 
-export async function putSearchDocument(db: Db, doc: SearchDocument): Promise<void> {
-  const values = SEARCH_FIELDS.map((f) => stripMarkers(doc[f]))
+/** What a search filters and sorts on before it reads an article (kept beside the index). */
+export interface SearchVisibility {
+  status: string
+  publishedAt: number | null
+  createdAt: number
+}
+
+export async function putSearchDocument(
+  db: Db,
+  doc: SearchDocument,
+  visibility: SearchVisibility,
+): Promise<void> {
+  const values = sql.join(
+    SEARCH_FIELDS.map((f) => sql`${stripMarkers(doc[f])}`),
+    sql`, `,
+  )
   if (engineOf(db) === 'sqlite') {
-    await rawExec(db, sql`delete from article_search where article_id = ${doc.articleId}`)
+    const [existing] = await rawRows<{ key: number }>(
+      db,
+      sql`select rowid_key as key from search_meta where article_id = ${doc.articleId}`,
+    )
+    let key = existing?.key
+    if (key === undefined) {
+      const [inserted] = await rawRows<{ key: number }>(
+        db,
+        sql`insert into search_meta (article_id, status, published_at, created_at) values (${doc.articleId}, ${visibility.status}, ${visibility.publishedAt}, ${visibility.createdAt}) returning rowid_key as key`,
+      )
+      key = inserted?.key as number
+    } else {
+      await rawExec(db, sql`delete from article_search where rowid = ${key}`)
+      await setVisibility(db, doc.articleId, visibility)
+    }
     await rawExec(
       db,
-      sql`insert into article_search (article_id, headline, standfirst, body, topics, tags, authors) values (${doc.articleId}, ${sql.join(
-        values.map((v) => sql`${v}`),
-        sql`, `,
-      )})`,
+      sql`insert into article_search (rowid, article_id, headline, standfirst, body, topics, tags, authors) values (${key}, ${doc.articleId}, ${values})`,
     )
     return
   }
   await rawExec(
     db,
-    sql`insert into article_search (article_id, headline, standfirst, body, topics, tags, authors) values (${doc.articleId}, ${sql.join(
-      values.map((v) => sql`${v}`),
-      sql`, `,
-    )}) on conflict (article_id) do update set headline = excluded.headline, standfirst = excluded.standfirst, body = excluded.body, topics = excluded.topics, tags = excluded.tags, authors = excluded.authors`,
+    sql`insert into article_search (article_id, headline, standfirst, body, topics, tags, authors, status, published_at, created_at) values (${doc.articleId}, ${values}, ${visibility.status}, ${visibility.publishedAt}, ${visibility.createdAt}) on conflict (article_id) do update set headline = excluded.headline, standfirst = excluded.standfirst, body = excluded.body, topics = excluded.topics, tags = excluded.tags, authors = excluded.authors, status = excluded.status, published_at = excluded.published_at, created_at = excluded.created_at`,
+  )
+}
+
+/** After a publication or an unpublication: what the index filters visibility on. */
+export async function setVisibility(db: Db, articleId: string, visibility: SearchVisibility): Promise<void> {
+  const table = engineOf(db) === 'sqlite' ? sql`search_meta` : sql`article_search`
+  await rawExec(
+    db,
+    sql`update ${table} set status = ${visibility.status}, published_at = ${visibility.publishedAt}, created_at = ${visibility.createdAt} where article_id = ${articleId}`,
   )
 }
 
 export async function deleteSearchDocument(db: Db, articleId: string): Promise<void> {
+  if (engineOf(db) === 'sqlite') {
+    await rawExec(
+      db,
+      sql`delete from article_search where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
+    )
+    await rawExec(db, sql`delete from search_meta where article_id = ${articleId}`)
+    return
+  }
   await rawExec(db, sql`delete from article_search where article_id = ${articleId}`)
 }
 
@@ -123,7 +162,9 @@ function tsQuery(query: EngineQuery): SQL {
 export type SearchSort = 'relevance' | 'newest' | 'oldest'
 
 export interface SearchOptions {
-  /** Conditions on `articles` (visibility, the list's filters). */
+  /** Only published articles whose time has come (the public), or every article (editors). */
+  visibleOnly: boolean
+  /** Further conditions on `articles` (the list's filters); the articles table is joined only for them. */
   where: SQL[]
   sort: SearchSort
   /** Weigh newer articles up (relevance order only): ×(0.5 + 0.5 / (1 + age in days / 180)). */
@@ -139,6 +180,29 @@ export interface SearchHit {
 }
 
 /**
+ * `from … where …` of a search, with `m.article_id`, `m.published_at`, `m.created_at` and `relevance`: on SQLite the
+ * FTS table with `search_meta` (integer keys, small rows); on PostgreSQL the index table itself (`m`).
+ */
+function matches(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visibleOnly' | 'where' | 'now'>) {
+  const sqlite = engineOf(db) === 'sqlite'
+  const joinArticles = options.where.length > 0 ? sql` join articles on articles.id = m.article_id` : sql``
+  const conditions = [
+    ...(options.visibleOnly ? [sql`m.status = 'published' and m.published_at <= ${options.now}`] : []),
+    ...options.where,
+  ]
+  const extra = conditions.length > 0 ? sql` and ${sql.join(conditions, sql` and `)}` : sql``
+  return sqlite
+    ? {
+        from: sql`article_search join search_meta m on m.rowid_key = article_search.rowid${joinArticles} where article_search match ${ftsExpression(query)}${extra}`,
+        relevance: sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`,
+      }
+    : {
+        from: sql`article_search m${joinArticles}, (select ${tsQuery(query)} as query) q where m.document @@ q.query${extra}`,
+        relevance: sql`ts_rank(m.document, q.query)`,
+      }
+}
+
+/**
  * One page of matches and the number of all of them. Relevance: FTS5's bm25 with column weights headline 10,
  * topics and tags 5, standfirst and authors 3, body 1; PostgreSQL's ts_rank with weights A 1.0, B 0.4, C 0.2,
  * D 0.1. Both are scaled by the same recency factor.
@@ -148,42 +212,28 @@ export async function searchArticles(
   query: EngineQuery,
   options: SearchOptions,
 ): Promise<{ hits: SearchHit[]; total: number }> {
-  const sqlite = engineOf(db) === 'sqlite'
-  const where = options.where.length > 0 ? sql` and ${sql.join(options.where, sql` and `)}` : sql``
+  const { from, relevance } = matches(db, query, options)
+  const time = sql`coalesce(m.published_at, m.created_at)`
   const recency = options.recency
-    ? sql`(0.5 + 0.5 / (1 + (${options.now} - coalesce(articles.published_at, articles.created_at)) / 15552000000.0))`
+    ? sql`(0.5 + 0.5 / (1 + (${options.now} - ${time}) / 15552000000.0))`
     : sql`1.0`
-  const relevance = sqlite
-    ? sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`
-    : sql`ts_rank(article_search.document, q.query)`
-  const from = sqlite
-    ? sql`article_search join articles on articles.id = article_search.article_id where article_search match ${ftsExpression(query)}`
-    : sql`article_search join articles on articles.id = article_search.article_id, (select ${tsQuery(query)} as query) q where article_search.document @@ q.query`
   const order =
     options.sort === 'relevance'
-      ? sql`score desc, articles.id desc`
+      ? sql`score desc, m.article_id desc`
       : options.sort === 'newest'
-        ? sql`coalesce(articles.published_at, articles.created_at) desc, articles.id desc`
-        : sql`coalesce(articles.published_at, articles.created_at) asc, articles.id asc`
+        ? sql`${time} desc, m.article_id desc`
+        : sql`${time} asc, m.article_id asc`
   const [hits, [count]] = await Promise.all([
     rawRows<{ id: string; score: number }>(
       db,
-      sql`select articles.id as id, ${relevance} * ${recency} as score from ${from}${where} order by ${order} limit ${options.limit} offset ${options.offset}`,
+      sql`select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by ${order} limit ${options.limit} offset ${options.offset}`,
     ),
-    rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}${where}`),
+    rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`),
   ])
   return {
     hits: hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 })),
     total: Number(count?.n ?? 0),
   }
-}
-
-/** The ids of every match, as a subquery for facet counts. */
-function matchedIds(db: Db, query: EngineQuery, where: SQL[]): SQL {
-  const extra = where.length > 0 ? sql` and ${sql.join(where, sql` and `)}` : sql``
-  return engineOf(db) === 'sqlite'
-    ? sql`select articles.id from article_search join articles on articles.id = article_search.article_id where article_search match ${ftsExpression(query)}${extra}`
-    : sql`select articles.id from article_search join articles on articles.id = article_search.article_id where article_search.document @@ (${tsQuery(query)})${extra}`
 }
 
 export interface FacetCount {
@@ -196,14 +246,15 @@ export interface FacetCount {
 export async function searchFacets(
   db: Db,
   query: EngineQuery,
-  where: SQL[],
+  options: Pick<SearchOptions, 'visibleOnly' | 'where' | 'now'>,
   facets: ('topic' | 'type' | 'year')[],
 ): Promise<Partial<Record<'topic' | 'type' | 'year', FacetCount[]>>> {
-  const ids = matchedIds(db, query, where)
+  const { from } = matches(db, query, options)
+  const ids = sql`select m.article_id from ${from}`
   const year =
     engineOf(db) === 'sqlite'
-      ? sql`strftime('%Y', articles.published_at / 1000, 'unixepoch')`
-      : sql`to_char(to_timestamp(articles.published_at / 1000.0) at time zone 'UTC', 'YYYY')`
+      ? sql`strftime('%Y', m.published_at / 1000, 'unixepoch')`
+      : sql`to_char(to_timestamp(m.published_at / 1000.0) at time zone 'UTC', 'YYYY')`
   const out: Partial<Record<'topic' | 'type' | 'year', FacetCount[]>> = {}
   await Promise.all(
     facets.map(async (facet) => {
@@ -220,11 +271,11 @@ export async function searchFacets(
               )
             : await rawRows<FacetCount>(
                 db,
-                sql`select ${year} as value, ${year} as label, count(*) as count from articles where articles.id in (${ids}) and articles.published_at is not null group by 1, 2 order by value desc`,
+                sql`select ${year} as value, count(*) as count from ${from} and m.published_at is not null group by 1 order by 1 desc`,
               )
       out[facet] = rows.map((r) => ({
         value: String(r.value),
-        label: String(r.label),
+        label: String(r.label ?? r.value),
         count: Number(r.count),
       }))
     }),
@@ -239,35 +290,44 @@ export async function searchSnippets(
   ids: string[],
 ): Promise<Map<string, Record<SearchField, string>>> {
   if (ids.length === 0) return new Map()
+  if (engineOf(db) === 'sqlite') {
+    // One lookup by rowid each: FTS5 answers MATCH with a rowid constraint without scanning the other matches.
+    const columns = sql.join(
+      SEARCH_FIELDS.map(
+        (field, i) =>
+          sql`snippet(article_search, ${i + 1}, ${MARK_START}, ${MARK_END}, '…', ${field === 'body' || field === 'standfirst' ? 24 : 64}) as ${sql.identifier(field)}`,
+      ),
+      sql`, `,
+    )
+    const rows = await Promise.all(
+      ids.map((id) =>
+        rawRows<Record<string, string>>(
+          db,
+          sql`select ${id} as article_id, ${columns} from article_search where article_search match ${ftsExpression(query)} and rowid = (select rowid_key from search_meta where article_id = ${id})`,
+        ),
+      ),
+    )
+    return new Map(
+      rows.flat().map((r) => [r.article_id as string, r as unknown as Record<SearchField, string>]),
+    )
+  }
   const list = sql.join(
     ids.map((id) => sql`${id}`),
     sql`, `,
   )
-  const rows =
-    engineOf(db) === 'sqlite'
-      ? await rawRows<Record<string, string>>(
-          db,
-          sql`select article_id, ${sql.join(
-            SEARCH_FIELDS.map(
-              (field, i) =>
-                sql`snippet(article_search, ${i + 1}, ${MARK_START}, ${MARK_END}, '…', ${field === 'body' || field === 'standfirst' ? 24 : 64}) as ${sql.identifier(field)}`,
-            ),
-            sql`, `,
-          )} from article_search where article_search match ${ftsExpression(query)} and article_id in (${list})`,
-        )
-      : await rawRows<Record<string, string>>(
-          db,
-          sql`select article_id, ${sql.join(
-            SEARCH_FIELDS.map(
-              (field) =>
-                sql`ts_headline('newsdesk', ${sql.identifier(field)}, q.query, ${
-                  field === 'body' || field === 'standfirst'
-                    ? `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=…`
-                    : `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`
-                }) as ${sql.identifier(field)}`,
-            ),
-            sql`, `,
-          )} from article_search, (select ${tsQuery(query)} as query) q where article_id in (${list})`,
-        )
+  const rows = await rawRows<Record<string, string>>(
+    db,
+    sql`select article_id, ${sql.join(
+      SEARCH_FIELDS.map(
+        (field) =>
+          sql`ts_headline('newsdesk', ${sql.identifier(field)}, q.query, ${
+            field === 'body' || field === 'standfirst'
+              ? `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=…`
+              : `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`
+          }) as ${sql.identifier(field)}`,
+      ),
+      sql`, `,
+    )} from article_search, (select ${tsQuery(query)} as query) q where article_id in (${list})`,
+  )
   return new Map(rows.map((r) => [r.article_id as string, r as unknown as Record<SearchField, string>]))
 }

@@ -57,7 +57,11 @@ async function exampleCalls(app: App, authorization: string, next: () => void): 
     { operationId: 'getArticleNinjs', method: 'GET', url: `/v1/articles/${main}/ninjs` },
     { operationId: 'listNinjs', method: 'GET', url: '/v1/ninjs?type=podcast&limit=1' },
     { operationId: 'getPartnerUsage', method: 'GET', url: '/v1/partner-usage?from=2022-09-21', editor: true },
-    { operationId: 'searchArticles', method: 'GET', url: '/v1/search?q=pelosi&facets=topic,type,year&limit=2' },
+    {
+      operationId: 'searchArticles',
+      method: 'GET',
+      url: '/v1/search?q=pelosi&facets=topic,type,year&limit=2',
+    },
     { operationId: 'suggestSearch', method: 'GET', url: '/v1/search/suggest?q=pel' },
     { operationId: 'health', method: 'GET', url: '/health' },
     { operationId: 'ready', method: 'GET', url: '/ready' },

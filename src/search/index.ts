@@ -12,6 +12,7 @@ import {
   putSearchDocument,
   type SearchDocument,
   searchDocumentCount,
+  setVisibility,
 } from '../db/search.js'
 import { wordsOf } from './query.js'
 
@@ -23,6 +24,9 @@ export async function reindexArticle(tx: Db, id: string): Promise<void> {
       kicker: articles.kicker,
       standfirst: articles.standfirst,
       body: articles.bodyText,
+      status: articles.status,
+      publishedAt: articles.publishedAt,
+      createdAt: articles.createdAt,
     })
     .from(articles)
     .where(eq(articles.id, id))
@@ -54,7 +58,7 @@ export async function reindexArticle(tx: Db, id: string): Promise<void> {
     tags: tagRows.map((t) => t.tag.replace(/-/g, ' ')).join(' · '),
     authors: authorRows.map((a) => a.name).join(' · '),
   }
-  await putSearchDocument(tx, doc)
+  await putSearchDocument(tx, doc, row)
   const words = new Set<string>()
   for (const field of [doc.headline, doc.standfirst, doc.body, doc.topics, doc.tags, doc.authors])
     for (const word of wordsOf(field)) if (word.length >= 3 && word.length <= 40) words.add(word)
@@ -62,6 +66,15 @@ export async function reindexArticle(tx: Db, id: string): Promise<void> {
 }
 
 export const unindexArticle = (tx: Db, id: string) => deleteSearchDocument(tx, id)
+
+/** After a publication or an unpublication: the index filters visibility without reading the article. */
+export async function syncSearchVisibility(tx: Db, id: string): Promise<void> {
+  const [row] = await tx
+    .select({ status: articles.status, publishedAt: articles.publishedAt, createdAt: articles.createdAt })
+    .from(articles)
+    .where(eq(articles.id, id))
+  if (row) await setVisibility(tx, id, row)
+}
 
 /** After a topic or an author is renamed: the articles whose documents hold the old name. */
 export async function reindexArticlesOf(tx: Db, of: { topicId?: string; authorId?: string }) {

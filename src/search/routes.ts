@@ -181,11 +181,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       const now = clock()
       const editor = isEditor(request)
       const viewer = { editor, now, site: config.site, keys }
-      const where = filters(
-        db,
-        { ...query, sort: undefined, status: query.drafts ? 'all' : 'published' },
-        viewer,
-      )
+      // The list's filters but visibility, which the index decides itself.
+      const where = filters(db, { ...query, sort: undefined, status: 'all' }, viewer)
+      const scope = { visibleOnly: !query.drafts, where, now }
       const limit = query.limit ?? 20
       const cursor = decodeCursor(query.cursor, 'number')
       const offset = Number(cursor?.key ?? 0)
@@ -193,7 +191,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         throw invalidField('query/cursor', 'is not a cursor this API issued')
       const run = (parsed: ParsedQuery) =>
         searchArticles(db, parsed, {
-          where,
+          ...scope,
           sort: query.sort ?? 'relevance',
           recency: query.recency ?? true,
           now,
@@ -224,7 +222,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
               .where(or(...ids.map((id) => eq(articles.id, id)))),
         searchSnippets(db, parsed, ids),
         query.facets
-          ? searchFacets(db, parsed, where, query.facets.split(',') as ('topic' | 'type' | 'year')[])
+          ? searchFacets(db, parsed, scope, query.facets.split(',') as ('topic' | 'type' | 'year')[])
           : undefined,
       ])
       const byId = new Map(rows.map((r) => [r.id, r]))
@@ -316,12 +314,12 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       const limit = request.query.limit ?? 5
       const now = clock()
       const parsed = parse(request.query.q)
-      const visible = filters(db, { status: 'published' }, { editor: false, now, site: config.site })
       const { hits } = await searchArticles(
         db,
         { ...parsed, headlineOnly: true },
         {
-          where: visible,
+          visibleOnly: true,
+          where: [],
           sort: 'relevance',
           recency: true,
           now,

@@ -81,7 +81,10 @@ export function zipf(n: number, next: () => number) {
   const total = weights.reduce((a, b) => a + b, 0)
   const cumulative: number[] = []
   let sum = 0
-  for (const w of weights) cumulative.push((sum += w / total))
+  for (const w of weights) {
+    sum += w / total
+    cumulative.push(sum)
+  }
   return () => {
     const x = next()
     let lo = 0

@@ -172,6 +172,8 @@ export interface SearchOptions {
   now: number
   limit: number
   offset: number
+  /** Also count every match (`page.total`); suggestions do without. */
+  count?: boolean
 }
 
 export interface SearchHit {
@@ -217,22 +219,27 @@ export async function searchArticles(
   const recency = options.recency
     ? sql`(0.5 + 0.5 / (1 + (${options.now} - ${time}) / 15552000000.0))`
     : sql`1.0`
-  const order =
+  const rankedOrder =
     options.sort === 'relevance'
-      ? sql`score desc, m.article_id desc`
+      ? sql`score desc, id desc`
       : options.sort === 'newest'
-        ? sql`${time} desc, m.article_id desc`
-        : sql`${time} asc, m.article_id asc`
-  const [hits, [count]] = await Promise.all([
-    rawRows<{ id: string; score: number }>(
-      db,
-      sql`select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by ${order} limit ${options.limit} offset ${options.offset}`,
-    ),
-    rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`),
-  ])
+        ? sql`at desc, id desc`
+        : sql`at asc, id asc`
+  // Ranking reads every match anyway: the total comes with the page (a window count), not from a second scan.
+  const total = options.count === false ? sql`0` : sql`count(*) over ()`
+  // The engines' ranking functions cannot sit beside a window function: ranked inside, counted outside.
+  const hits = await rawRows<{ id: string; score: number; total: number }>(
+    db,
+    sql`select id, score, ${total} as total from (select m.article_id as id, ${relevance} * ${recency} as score, ${time} as at from ${from}) ranked order by ${rankedOrder} limit ${options.limit} offset ${options.offset}`,
+  )
+  let count = Number(hits[0]?.total ?? 0)
+  if (hits.length === 0 && options.offset > 0 && options.count !== false) {
+    const [row] = await rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`)
+    count = Number(row?.n ?? 0)
+  }
   return {
     hits: hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 })),
-    total: Number(count?.n ?? 0),
+    total: count,
   }
 }
 

@@ -325,6 +325,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           now,
           limit,
           offset: 0,
+          count: false,
         },
       )
       const headlines =

@@ -4,6 +4,7 @@
  * template, e.g. imgix `https://cdn.example/{path}?w={width}` or Thumbor `https://thumbor.example/unsafe/{width}x0/{url}`).
  */
 import { type Static, Type } from 'typebox'
+import type { StoredImage } from '../db/schema.js'
 import { HttpUrl, Nullable } from './schemas.js'
 
 export interface ImageSettings {
@@ -77,17 +78,6 @@ export const Image = Type.Object(
 )
 export type Image = Static<typeof Image>
 
-/** What the database holds of an image (older rows may lack dimensions and focal point). */
-export interface StoredImageShape {
-  url: string
-  alt: string
-  caption?: string | null
-  credit?: string | null
-  width?: number | null
-  height?: number | null
-  focalPoint?: { x: number; y: number } | null
-}
-
 export function renditionsOf(url: string, width: number | null, settings: ImageSettings) {
   const original = { width: width ?? 0, url }
   if (settings.template === undefined) return width === null ? [] : [original]
@@ -106,7 +96,8 @@ export function renditionsOf(url: string, width: number | null, settings: ImageS
   return width === null ? smaller : [...smaller, original]
 }
 
-export function presentImage(stored: StoredImageShape, settings: ImageSettings): Image {
+/** An image as the database holds it (older rows may lack dimensions and focal point), as clients get it. */
+export function presentImage(stored: StoredImage, settings: ImageSettings): Image {
   const width = stored.width ?? null
   const renditions = renditionsOf(stored.url, width, settings)
   return {

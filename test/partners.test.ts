@@ -28,7 +28,7 @@ function ninjsValidator() {
   const ajv = new Ajv2020({ strict: false, allErrors: true })
   addFormats(ajv)
   ajv.addSchema({ $id: 'https://geojson.org/schema/GeoJSON.json', type: 'object' })
-  return ajv.compile(JSON.parse(readFileSync('../shared/standards/ninjs/ninjs-schema_3.1.json', 'utf8')))
+  return ajv.compile(JSON.parse(readFileSync('test/fixtures/ninjs/ninjs-schema_3.1.json', 'utf8')))
 }
 
 async function partnerKey(ctx: TestContext, partner: string, tier = 'developer') {
@@ -47,7 +47,7 @@ async function partnerKey(ctx: TestContext, partner: string, tier = 'developer')
 
 t.test('the official ninjs 3.1 schema is usable here', async (t) => {
   const validate = ninjsValidator()
-  const dir = '../shared/standards/ninjs/examples-3.1'
+  const dir = 'test/fixtures/ninjs/examples-3.1'
   for (const file of readdirSync(dir)) {
     const example = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8'))
     // IPTC's renditions example has a relative `uri` ("renditions-example"); its own schema rightly says no.

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
@@ -15,7 +16,8 @@ import { tooManyRequests } from '../http/errors.js'
 import { wholePage } from '../http/pagination.js'
 import { Page, problems } from '../http/schemas.js'
 import type { SharedState } from '../shared/redis.js'
-import { LocalCounter, type RateCounter, SharedCounter, verdict } from './limits.js'
+import type { TokenRecord } from '../tokens/store.js'
+import { LocalCounter, type RateCounter, SharedCounter, type Tier, verdict } from './limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -146,12 +148,8 @@ const partners: FastifyPluginAsyncTypebox<PartnerOptions> = async (app, { db, co
   })
 
   // After authentication: only requests made with a partner key are counted.
-  app.addHook('onRequest', async (request, reply) => {
-    const token = request.token
-    if (!token?.partner) return
+  const limit = async (request: FastifyRequest, reply: FastifyReply, token: TokenRecord, tier: Tier) => {
     const now = clock()
-    const tier = config.partnerTiers[token.tier ?? ''] ?? config.partnerTiers[config.partnerDefaultTier]
-    if (tier === undefined) return
     let counts: Awaited<ReturnType<RateCounter['hit']>>
     try {
       counts = await counter.hit(token.id, now)
@@ -166,6 +164,15 @@ const partners: FastifyPluginAsyncTypebox<PartnerOptions> = async (app, { db, co
     reply.header('ratelimit-remaining', String(v.remaining))
     reply.header('ratelimit-reset', String(v.reset))
     if (!v.allowed) throw tooManyRequests(v.reset)
+  }
+  // After authentication; callback-style, so that the anonymous reads and beacons (nearly all traffic) pass
+  // without a promise. Only requests made with a partner key are counted.
+  app.addHook('onRequest', (request, reply, done) => {
+    const token = request.token
+    if (!token?.partner) return done()
+    const tier = config.partnerTiers[token.tier ?? ''] ?? config.partnerTiers[config.partnerDefaultTier]
+    if (tier === undefined) return done()
+    limit(request, reply, token, tier).then(() => done(), done)
   })
 
   app.get(

@@ -3,7 +3,7 @@
  * in an order that satisfies the foreign keys, into an empty database, in one transaction on the target.
  */
 import { asc, getTableName } from 'drizzle-orm'
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
+import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { type DatabaseConfig, openDatabase, writeTransaction } from './client.js'
 import * as schema from './schema.js'
 
@@ -33,8 +33,18 @@ const ORDER: { table: SQLiteTable; order?: ReturnType<typeof asc>[] }[] = [
 
 export class CopyError extends Error {}
 
-/** Rows per INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
+/** Rows per read and per INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
 const CHUNK = 500
+
+/**
+ * The table's rows in a total order (the given one, then the primary key), so that they can be read a page at a
+ * time: an archive of hundreds of thousands of articles never has to fit in memory at once.
+ */
+function totalOrder(table: SQLiteTable, order: ReturnType<typeof asc>[] = []) {
+  const config = getTableConfig(table)
+  const keys = config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary)
+  return [...order, ...(keys.length > 0 ? keys : config.columns).map((c) => asc(c))]
+}
 
 export async function copyDatabase(
   from: DatabaseConfig,
@@ -57,13 +67,20 @@ export async function copyDatabase(
         // Figures would block this; there are none (checked above).
         await tx.delete(schema.metrics)
         for (const { table, order } of ORDER) {
-          const rows = await source.db
-            .select()
-            .from(table)
-            .orderBy(...(order ?? []))
-          for (let i = 0; i < rows.length; i += CHUNK)
-            await tx.insert(table).values(rows.slice(i, i + CHUNK) as never)
-          counts[getTableName(table)] = rows.length
+          const sorted = totalOrder(table, order)
+          let copied = 0
+          for (;;) {
+            const rows = await source.db
+              .select()
+              .from(table)
+              .orderBy(...sorted)
+              .limit(CHUNK)
+              .offset(copied)
+            if (rows.length > 0) await tx.insert(table).values(rows as never)
+            copied += rows.length
+            if (rows.length < CHUNK) break
+          }
+          counts[getTableName(table)] = copied
         }
       })
       return counts

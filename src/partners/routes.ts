@@ -16,7 +16,6 @@ import {
   toArticle,
 } from '../articles/store.js'
 import { findAuthor } from '../authors/store.js'
-import type { Db } from '../db/client.js'
 import { ARTICLE_TYPES } from '../db/enums.js'
 import { articles } from '../db/schema.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'

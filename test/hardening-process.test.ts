@@ -201,8 +201,7 @@ t.test('backup while a server writes: the copy is sound and holds every acknowle
           body: { blocks: [] },
         }),
       })
-      if (res.status === 201)
-        acknowledged.push({ id: ((await res.json()) as { id: string }).id })
+      if (res.status === 201) acknowledged.push({ id: ((await res.json()) as { id: string }).id })
     }
   }
   const writers = [writer(), writer(), writer()]

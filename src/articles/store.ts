@@ -1,4 +1,5 @@
 /** Reading articles: lookup by id or slug (old slugs too), lists with keyset pagination, hydration. */
+import { createHash } from 'node:crypto'
 import {
   and,
   asc,
@@ -15,7 +16,15 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm'
-import { type Db, preparedOnce, readTarget, statement } from '../db/client.js'
+import {
+  type Db,
+  inList,
+  listParam,
+  preparedOnce,
+  readTarget,
+  type Statement,
+  statement,
+} from '../db/client.js'
 import {
   articleSlugs,
   articles,
@@ -87,7 +96,6 @@ export const etagOf = (row: Pick<ArticleRow, 'id' | 'version'>) => `"${row.id.sl
  */
 function prepareStatements(db: Db) {
   const ref = sql.placeholder('ref')
-  const id = sql.placeholder('id')
   return {
     byRef: statement(
       db,
@@ -98,15 +106,34 @@ function prepareStatements(db: Db) {
         .limit(1),
       'article_by_ref',
     ),
+    topicId: statement(
+      db,
+      db
+        .select({ id: topics.id })
+        .from(topics)
+        .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
+        .limit(1),
+      'topic_id_by_ref',
+    ),
+    authorId: statement(
+      db,
+      db
+        .select({ id: authors.id })
+        .from(authors)
+        .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
+        .limit(1),
+      'author_id_by_ref',
+    ),
+    // Summaries' links, for one article or a page of them: the ids are one list parameter.
     bylines: statement(
       db,
       db
         .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
         .from(bylines)
         .innerJoin(authors, eq(authors.id, bylines.authorId))
-        .where(eq(bylines.articleId, id))
+        .where(inList(db, bylines.articleId, 'ids'))
         .orderBy(asc(bylines.position)),
-      'article_bylines',
+      'summary_bylines',
     ),
     topics: statement(
       db,
@@ -114,14 +141,18 @@ function prepareStatements(db: Db) {
         .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
         .from(articleTopics)
         .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-        .where(eq(articleTopics.articleId, id))
+        .where(inList(db, articleTopics.articleId, 'ids'))
         .orderBy(asc(articleTopics.position)),
-      'article_topics',
+      'summary_topics',
     ),
     tags: statement(
       db,
-      db.select().from(articleTags).where(eq(articleTags.articleId, id)).orderBy(asc(articleTags.position)),
-      'article_tags',
+      db
+        .select({ articleId: articleTags.articleId, tag: articleTags.tag })
+        .from(articleTags)
+        .where(inList(db, articleTags.articleId, 'ids'))
+        .orderBy(asc(articleTags.position)),
+      'summary_tags',
     ),
   }
 }
@@ -155,37 +186,13 @@ const iso = (ms: number) => new Date(ms).toISOString()
 export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
   if (rows.length === 0) return []
   const ids = rows.map((row) => row.id)
-  const one = rows.length === 1 ? statementsOf(readTarget(db)) : undefined
-  const [bylineRows, topicRows, tagRows] = one
-    ? await Promise.all([
-        one.bylines.all({ id: ids[0] }),
-        one.topics.all({ id: ids[0] }),
-        one.tags.all({ id: ids[0] }),
-      ])
-    : await Promise.all([
-        db
-          .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
-          .from(bylines)
-          .innerJoin(authors, eq(authors.id, bylines.authorId))
-          .where(inArray(bylines.articleId, ids))
-          .orderBy(asc(bylines.position)),
-        db
-          .select({
-            articleId: articleTopics.articleId,
-            id: topics.id,
-            slug: topics.slug,
-            title: topics.title,
-          })
-          .from(articleTopics)
-          .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-          .where(inArray(articleTopics.articleId, ids))
-          .orderBy(asc(articleTopics.position)),
-        db
-          .select()
-          .from(articleTags)
-          .where(inArray(articleTags.articleId, ids))
-          .orderBy(asc(articleTags.position)),
-      ])
+  const statements = statementsOf(readTarget(db))
+  const list = { ids: listParam(db, ids) }
+  const [bylineRows, topicRows, tagRows] = await Promise.all([
+    statements.bylines.all(list),
+    statements.topics.all(list),
+    statements.tags.all(list),
+  ])
   const group = <T extends { articleId: string }>(list: T[]) => {
     const map = new Map<string, Omit<T, 'articleId'>[]>()
     for (const { articleId, ...rest } of list) {
@@ -365,26 +372,44 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
 
 /**
  * The public list's conditions. With `only = 'link'`, the ones left when a single topic, tag or author drives the
- * query (see `drivingLink`): its membership and visibility are the driving index's own.
+ * query (see `drivingLink`): its membership and visibility are the driving index's own. With `bind`, every value
+ * is a placeholder filled in there, so that the statement can be prepared once per shape of query.
  */
-export function filters(db: Db, query: ArticleListQuery, viewer: Viewer, only?: 'link'): SQL[] {
+export function filters(
+  db: Db,
+  query: ArticleListQuery,
+  viewer: Viewer,
+  only?: 'link',
+  bind?: Record<string, unknown>,
+): SQL[] {
+  const value = <T>(name: string, v: T) => {
+    if (bind === undefined) return v
+    bind[name] = v
+    return sql.placeholder(name)
+  }
   const conditions: SQL[] = []
   const status = query.status ?? 'published'
-  if (status === 'published' && only === undefined) conditions.push(isVisible(viewer.now) as SQL)
+  if (status === 'published' && only === undefined)
+    conditions.push(
+      and(eq(articles.status, 'published'), lte(articles.publishedAt, value('now', viewer.now))) as SQL,
+    )
   if (status === 'draft') conditions.push(eq(articles.status, 'draft'))
   if (status === 'scheduled')
-    conditions.push(and(eq(articles.status, 'published'), gt(articles.publishedAt, viewer.now)) as SQL)
-  if (query.type) conditions.push(eq(articles.type, query.type))
-  if (query.language) conditions.push(eq(articles.language, query.language))
-  if (query.from) conditions.push(gte(articles.publishedAt, parseInstant(query.from, 'query/from')))
-  if (query.to) conditions.push(lt(articles.publishedAt, parseInstant(query.to, 'query/to')))
+    conditions.push(
+      and(eq(articles.status, 'published'), gt(articles.publishedAt, value('now', viewer.now))) as SQL,
+    )
+  if (query.type) conditions.push(eq(articles.type, value('type', query.type)))
+  if (query.language) conditions.push(eq(articles.language, value('language', query.language)))
+  if (query.from)
+    conditions.push(gte(articles.publishedAt, value('from', parseInstant(query.from, 'query/from'))))
+  if (query.to) conditions.push(lt(articles.publishedAt, value('to', parseInstant(query.to, 'query/to'))))
   // Membership as `id IN (…)` over the link tables' `(key, published_at)` indexes: for public lists only the
   // visible members are read, so counting a topic's articles costs its visible members, not the archive.
   const listed = <T extends typeof articleTopics | typeof articleTags | typeof bylines>(table: T) =>
-    status === 'published' ? lte(table.publishedAt, viewer.now) : undefined
+    status === 'published' ? lte(table.publishedAt, value('now', viewer.now)) : undefined
   if (only === 'link') return conditions
   if (query.tag) {
-    const tag = query.tag
+    const tag = value('tag', query.tag)
     conditions.push(
       inArray(
         articles.id,
@@ -396,7 +421,7 @@ export function filters(db: Db, query: ArticleListQuery, viewer: Viewer, only?: 
     )
   }
   if (query.topic) {
-    const ref = query.topic
+    const ref = value('topic', query.topic)
     const topic = db
       .select({ id: topics.id })
       .from(topics)
@@ -412,7 +437,7 @@ export function filters(db: Db, query: ArticleListQuery, viewer: Viewer, only?: 
     )
   }
   if (query.author) {
-    const ref = query.author
+    const ref = value('author', query.author)
     const author = db
       .select({ id: authors.id })
       .from(authors)
@@ -468,22 +493,20 @@ export class ListTotals {
 async function drivingLink(db: Db, query: ArticleListQuery) {
   const given = [query.topic, query.tag, query.author].filter((v) => v !== undefined)
   if (given.length !== 1) return undefined
-  if (query.tag) return { table: articleTags, column: articleTags.tag, value: query.tag }
+  if (query.tag) return { kind: 'tag', table: articleTags, column: articleTags.tag, value: query.tag }
+  const statements = statementsOf(readTarget(db))
   if (query.topic) {
-    const ref = query.topic
-    const [topic] = await db
-      .select({ id: topics.id })
-      .from(topics)
-      .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
-    return topic ? { table: articleTopics, column: articleTopics.topicId, value: topic.id } : null
+    const [topic] = await statements.topicId.all({ ref: query.topic })
+    return topic
+      ? { kind: 'topic', table: articleTopics, column: articleTopics.topicId, value: topic.id }
+      : null
   }
-  const ref = query.author as string
-  const [author] = await db
-    .select({ id: authors.id })
-    .from(authors)
-    .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
-  return author ? { table: bylines, column: bylines.authorId, value: author.id } : null
+  const [author] = await statements.authorId.all({ ref: query.author })
+  return author ? { kind: 'author', table: bylines, column: bylines.authorId, value: author.id } : null
 }
+
+/** A list's page query, prepared once per shape (which filters, sort, cursor): its values are placeholders. */
+const listStatements = preparedOnce(() => new Map<string, Statement<SummaryRow>>())
 
 export async function listArticles(
   db: Db,
@@ -498,53 +521,86 @@ export async function listArticles(
   const sortKey = includesDrafts
     ? sql<number>`coalesce(${articles.publishedAt}, ${articles.createdAt})`
     : sql<number>`${articles.publishedAt}`
-  const conditions = filters(db, query, viewer)
   viewer.keys?.add('articles') // which articles a list holds changes with any publication
   const cursor = decodeCursor(query.cursor, 'number')
-  const after = cursor
-    ? oldest
-      ? or(gt(sortKey, cursor.key), and(eq(sortKey, cursor.key), gt(articles.id, cursor.id)))
-      : or(lt(sortKey, cursor.key), and(eq(sortKey, cursor.key), lt(articles.id, cursor.id)))
-    : undefined
-  const order = oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]
+  const { cursor: _cursor, limit: _limit, sort: _sort, fields: _fields, ...filter } = query
+  // Only public counts are kept: editors' lists change with every draft.
+  const publicCount = (query.status ?? 'published') === 'published' && totals !== undefined
   const countAll = async () =>
     (
       await db
         .select({ total: count() })
         .from(articles)
-        .where(and(...conditions))
+        .where(and(...filters(db, query, viewer)))
     )[0]?.total ?? 0
-  // Only public counts are kept: editors' lists change with every draft.
-  const { cursor: _cursor, limit: _limit, sort: _sort, fields: _fields, ...filter } = query
-  const publicCount = (query.status ?? 'published') === 'published' && totals !== undefined
   const driving = (query.status ?? 'published') === 'published' ? await drivingLink(db, query) : undefined
-  const pageRows = async () => {
-    if (driving === undefined)
-      return db
+  const pageRows = async (): Promise<SummaryRow[]> => {
+    if (driving === null) return []
+    const target = readTarget(db)
+    const bind: Record<string, unknown> = { limit: limit + 1 }
+    // Which filters are given, not their values (but the status changes the SQL itself).
+    const shape = JSON.stringify([
+      driving?.kind,
+      Object.keys(filter).sort(),
+      query.status,
+      oldest,
+      cursor !== undefined,
+    ])
+    const cache = listStatements(target)
+    let prepared = cache.get(shape)
+    if (prepared === undefined) {
+      // Named after its shape: PostgreSQL keeps one statement per name, and the same shape gives the same SQL.
+      const name = `articles_page_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`
+      prepared = statement(target, buildPage(target, bind), name)
+      if (cache.size >= 1_000) cache.clear()
+      cache.set(shape, prepared)
+    } else buildPage(target, bind)
+    return prepared.all(bind)
+  }
+  /** The page query with placeholders; filling `bind` with this request's values. */
+  function buildPage(target: Db, bind: Record<string, unknown>) {
+    const cursorKey = sql.placeholder('cursorKey')
+    const cursorId = sql.placeholder('cursorId')
+    if (cursor) Object.assign(bind, { cursorKey: Number(cursor.key), cursorId: cursor.id })
+    if (driving === undefined || driving === null) {
+      const after = cursor
+        ? oldest
+          ? or(gt(sortKey, cursorKey), and(eq(sortKey, cursorKey), gt(articles.id, cursorId)))
+          : or(lt(sortKey, cursorKey), and(eq(sortKey, cursorKey), lt(articles.id, cursorId)))
+        : undefined
+      return target
         .select(summaryColumns)
         .from(articles)
-        .where(and(...conditions, after))
-        .orderBy(...order)
-        .limit(limit + 1)
-    if (driving === null) return []
+        .where(and(...filters(target, query, viewer, undefined, bind), after))
+        .orderBy(...(oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]))
+        .limit(sql.placeholder('limit') as unknown as number)
+    }
     // One topic, tag or author: walk its `(key, published_at, article_id)` index in order and stop at the page's
     // end, however many members it has. The other filters apply to the joined articles.
-    const { table, column, value } = driving
+    const { table, column } = driving
+    bind.driving = driving.value
     const key = table.publishedAt
     const id = table.articleId
-    const at = Number(cursor?.key)
     const linkAfter = cursor
       ? oldest
-        ? or(gt(key, at), and(eq(key, at), gt(id, cursor.id)))
-        : or(lt(key, at), and(eq(key, at), lt(id, cursor.id)))
+        ? or(gt(key, cursorKey), and(eq(key, cursorKey), gt(id, cursorId)))
+        : or(lt(key, cursorKey), and(eq(key, cursorKey), lt(id, cursorId)))
       : undefined
-    return db
+    bind.now = viewer.now
+    return target
       .select(summaryColumns)
       .from(table)
       .innerJoin(articles, eq(articles.id, id))
-      .where(and(eq(column, value), lte(key, viewer.now), ...filters(db, query, viewer, 'link'), linkAfter))
+      .where(
+        and(
+          eq(column, sql.placeholder('driving')),
+          lte(key, sql.placeholder('now')),
+          ...filters(target, query, viewer, 'link', bind),
+          linkAfter,
+        ),
+      )
       .orderBy(...(oldest ? [asc(key), asc(id)] : [desc(key), desc(id)]))
-      .limit(limit + 1)
+      .limit(sql.placeholder('limit') as unknown as number)
   }
   const [rows, total] = await Promise.all([
     pageRows(),

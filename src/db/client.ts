@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SQL } from 'drizzle-orm'
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type * as schema from './schema.js'
@@ -165,6 +165,21 @@ export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
     return statements
   }
 }
+
+/**
+ * `column IN (a list)` with the whole list as ONE placeholder, so that a statement is prepared once for lists of
+ * every length: SQLite reads a JSON array (`json_each`), PostgreSQL an array (`= any`). Bind the list with
+ * `listParam`.
+ */
+export function inList(db: Db, column: SQLWrapper, name: string): SQL {
+  return engineOf(db) === 'sqlite'
+    ? sql`${column} in (select value from json_each(${sql.placeholder(name)}))`
+    : sql`${column} = any(${sql.placeholder(name)})`
+}
+
+/** A list's value for an `inList` placeholder. */
+export const listParam = (db: Db, values: readonly (string | number)[]): unknown =>
+  engineOf(db) === 'sqlite' ? JSON.stringify(values) : values
 
 /** Where a read goes: the primary when `primaryReads` is set, else one of the replicas (when there are any). */
 export function readTarget(db: Db): Db {

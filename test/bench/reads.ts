@@ -6,7 +6,8 @@
  *
  *   BENCH_SIZES (default "10000,200000"), BENCH_SECONDS (default 3), BENCH_ROUNDS (default 3),
  *   BENCH_CONNECTIONS (default 50), BENCH_JSON (default ./bench-results.json), BENCH_ONLY (scenario names
- *   containing one of these comma-separated words, e.g. "topic,related"), BENCH_PG_URL (default
+ *   containing one of these comma-separated words, e.g. "topic,related"), BENCH_PREPARE_ONLY (a file: only build the
+ *   first size's archive there, for profiling), BENCH_PG_URL (default
  *   postgres://postgres@127.0.0.1:5432/postgres; empty to skip): the same archive is copied there (`copy`) and a
  *   cold server on PostgreSQL runs every scenario too, reported as a ratio to the cold server on SQLite.
  */
@@ -347,6 +348,12 @@ async function benchSize(size: number, dir: string) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'newsdesk-bench-reads-'))
+if (process.env.BENCH_PREPARE_ONLY) {
+  // For profiling: build the first size's archive at that path and stop.
+  await prepare(process.env.BENCH_PREPARE_ONLY, SIZES[0] as number)
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(0)
+}
 try {
   console.log(
     `each run: ${SECONDS} s, ${CONNECTIONS} connections, loopback, median of ${ROUNDS} rounds (ceiling, warm, cold alternating)`,

@@ -7,10 +7,19 @@
  * more recent article, then to the id. Only articles the viewer may see, never the article itself, and (unless
  * asked) none without a body: an empty stub is no reading suggestion.
  */
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm'
-import { type Db, rawRows } from '../db/client.js'
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm'
+import {
+  type Db,
+  inList,
+  listParam,
+  preparedOnce,
+  rawStatement,
+  readTarget,
+  type Statement,
+  statement,
+} from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
-import { type ArticleRow, isVisible, summarise, summaryColumns, type Viewer } from './store.js'
+import { type ArticleRow, summarise, summaryColumns, type Viewer } from './store.js'
 
 export const RELATED_FORMULA =
   'score = (2 × sharedTopics + sharedTags) × 0.5^(|Δdays| / 30), Δdays being the time between the two publication dates; ties go to the newer article, then the id.'
@@ -19,6 +28,82 @@ const DAY_MS = 86_400_000
 
 /** How many related articles a request without `limit` gets (and `include=related`). */
 export const RELATED_DEFAULT_LIMIT = 6
+
+/** The statements of a related list, prepared once per connection; every list of ids is one parameter. */
+const statementsOf = preparedOnce((db: Db) => {
+  const id = sql.placeholder('id')
+  const curated = (editor: boolean) =>
+    statement(
+      db,
+      db
+        .select({ article: summaryColumns })
+        .from(relatedArticles)
+        .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
+        .where(
+          and(
+            eq(relatedArticles.articleId, id),
+            editor
+              ? undefined
+              : and(eq(articles.status, 'published'), lte(articles.publishedAt, sql.placeholder('now'))),
+            gt(articles.wordCount, sql.placeholder('minWords')),
+          ),
+        )
+        .orderBy(asc(relatedArticles.position))
+        .limit(sql.placeholder('limit') as unknown as number),
+      `related_curated_${editor ? 'editor' : 'public'}`,
+    )
+  return {
+    curated: { editor: curated(true), public: curated(false) },
+    ownTopics: statement(
+      db,
+      db
+        .select({ id: articleTopics.topicId, slug: topics.slug })
+        .from(articleTopics)
+        .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+        .where(eq(articleTopics.articleId, id)),
+      'related_own_topics',
+    ),
+    ownTags: statement(
+      db,
+      db.select({ tag: articleTags.tag }).from(articleTags).where(eq(articleTags.articleId, id)),
+      'related_own_tags',
+    ),
+    sharedTopics: statement(
+      db,
+      db
+        .select({ articleId: articleTopics.articleId, slug: topics.slug })
+        .from(articleTopics)
+        .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+        .where(and(inList(db, articleTopics.articleId, 'ids'), inList(db, articleTopics.topicId, 'keys')))
+        .orderBy(asc(articleTopics.position)),
+      'related_shared_topics',
+    ),
+    sharedTags: statement(
+      db,
+      db
+        .select({ articleId: articleTags.articleId, tag: articleTags.tag })
+        .from(articleTags)
+        .where(and(inList(db, articleTags.articleId, 'ids'), inList(db, articleTags.tag, 'keys')))
+        .orderBy(asc(articleTags.position)),
+      'related_shared_tags',
+    ),
+    empty: statement(
+      db,
+      db
+        .select({ id: articles.id })
+        .from(articles)
+        .where(and(inList(db, articles.id, 'ids'), eq(articles.wordCount, 0))),
+      'related_empty',
+    ),
+    winners: statement(
+      db,
+      db.select(summaryColumns).from(articles).where(inList(db, articles.id, 'ids')),
+      'related_winners',
+    ),
+    /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */
+    nearest: new Map<string, Statement<{ id: string; published_at: number }>>(),
+  }
+})
 
 export async function relatedTo(
   db: Db,
@@ -30,33 +115,23 @@ export async function relatedTo(
   // Computed related articles change with any publication, and with any article's topics or tags.
   viewer.keys?.add('articles')
   viewer.keys?.add(`article:${row.id}`)
-  const visible = viewer.editor ? undefined : isVisible(viewer.now)
-  const curated = await db
-    .select({ article: summaryColumns })
-    .from(relatedArticles)
-    .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
-    .where(
-      and(
-        eq(relatedArticles.articleId, row.id),
-        visible,
-        includeEmpty ? undefined : gt(articles.wordCount, 0),
-      ),
-    )
-    .orderBy(asc(relatedArticles.position))
-    .limit(limit)
+  const target = readTarget(db)
+  const statements = statementsOf(target)
+  const [curated, ownTopicRows, ownTagRows] = await Promise.all([
+    statements.curated[viewer.editor ? 'editor' : 'public'].all({
+      id: row.id,
+      limit,
+      minWords: includeEmpty ? -1 : 0,
+      ...(viewer.editor ? {} : { now: viewer.now }),
+    }),
+    statements.ownTopics.all({ id: row.id }),
+    statements.ownTags.all({ id: row.id }),
+  ])
 
   const room = limit - curated.length
   const anchor = row.publishedAt ?? viewer.now
-  const own = await Promise.all([
-    db
-      .select({ id: articleTopics.topicId, slug: topics.slug })
-      .from(articleTopics)
-      .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-      .where(eq(articleTopics.articleId, row.id)),
-    db.select({ tag: articleTags.tag }).from(articleTags).where(eq(articleTags.articleId, row.id)),
-  ])
-  const ownTopicIds = own[0].map((t) => t.id)
-  const ownTags = own[1].map((t) => t.tag)
+  const ownTopicIds = ownTopicRows.map((t) => t.id)
+  const ownTags = ownTagRows.map((t) => t.tag)
 
   // Bounded: for each shared topic and tag, only the NEAREST articles in time on either side of this one (the
   // `(topic | tag, published_at)` indexes answer that directly), however large the topic or common the tag. An
@@ -64,36 +139,18 @@ export async function relatedTo(
   const candidates =
     room <= 0 || ownTopicIds.length + ownTags.length === 0
       ? []
-      : await nearestMembers(db, ownTopicIds, ownTags, anchor, viewer)
+      : await nearestMembers(target, ownTopicIds, ownTags, anchor, viewer)
   const candidateIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
+  const ids = listParam(target, candidateIds)
   const [sharedTopicRows, sharedTagRows, emptyRows] =
     candidateIds.length === 0
       ? [[], [], []]
       : await Promise.all([
-          db
-            .select({ articleId: articleTopics.articleId, slug: topics.slug })
-            .from(articleTopics)
-            .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-            .where(
-              and(
-                inArray(articleTopics.articleId, candidateIds),
-                inArray(articleTopics.topicId, ownTopicIds),
-              ),
-            )
-            .orderBy(asc(articleTopics.position)),
-          ownTags.length === 0
+          ownTopicIds.length === 0
             ? []
-            : db
-                .select({ articleId: articleTags.articleId, tag: articleTags.tag })
-                .from(articleTags)
-                .where(and(inArray(articleTags.articleId, candidateIds), inArray(articleTags.tag, ownTags)))
-                .orderBy(asc(articleTags.position)),
-          includeEmpty
-            ? []
-            : db
-                .select({ id: articles.id })
-                .from(articles)
-                .where(and(inArray(articles.id, candidateIds), eq(articles.wordCount, 0))),
+            : statements.sharedTopics.all({ ids, keys: listParam(target, ownTopicIds) }),
+          ownTags.length === 0 ? [] : statements.sharedTags.all({ ids, keys: listParam(target, ownTags) }),
+          includeEmpty ? [] : statements.empty.all({ ids }),
         ])
   const empty = new Set(emptyRows.map((r) => r.id))
 
@@ -127,15 +184,12 @@ export async function relatedTo(
   const winners =
     scored.length === 0
       ? []
-      : await db
-          .select(summaryColumns)
-          .from(articles)
-          .where(
-            inArray(
-              articles.id,
-              scored.map((s) => s.candidate.id),
-            ),
-          )
+      : await statements.winners.all({
+          ids: listParam(
+            target,
+            scored.map((s) => s.candidate.id),
+          ),
+        })
   const byId = new Map(winners.map((w) => [w.id, w]))
 
   const summaries = await summarise(
@@ -143,7 +197,7 @@ export async function relatedTo(
     [...curated.map((c) => c.article), ...scored.flatMap((s) => byId.get(s.candidate.id) ?? [])],
     viewer,
   )
-  const ownTopicSlugs = new Set(own[0].map((t) => t.slug))
+  const ownTopicSlugs = new Set(ownTopicRows.map((t) => t.slug))
   return summaries.map((article, i) => {
     if (i < curated.length) {
       return {
@@ -170,29 +224,43 @@ export async function relatedTo(
 /** How many neighbours in time each shared topic or tag contributes, on each side. */
 export const NEIGHBOURS = 50
 
-/** The articles nearest in time to `anchor` in each topic and tag: one query, two index range reads per list. */
+/**
+ * The articles nearest in time to `anchor` in each topic and tag: one query, two index range reads per list,
+ * prepared once per number of topics and tags.
+ */
 async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor: number, viewer: Viewer) {
   // Editors see scheduled articles too; drafts have no publication time and are never computed candidates.
   const upTo = viewer.editor ? Number.MAX_SAFE_INTEGER : viewer.now
-  const side = (
-    table: 'article_topics' | 'article_tags',
-    column: 'topic_id' | 'tag',
-    key: string,
-    before: boolean,
-  ) =>
-    before
-      ? sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at <= ${Math.min(anchor, upTo)} order by published_at desc limit ${NEIGHBOURS}) as nearest`
-      : sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${key} and published_at > ${anchor} and published_at <= ${upTo} order by published_at asc limit ${NEIGHBOURS}) as nearest`
-  const parts = [
-    ...topicIds.flatMap((id) => [
-      side('article_topics', 'topic_id', id, true),
-      side('article_topics', 'topic_id', id, false),
-    ]),
-    ...tags.flatMap((tag) => [
-      side('article_tags', 'tag', tag, true),
-      side('article_tags', 'tag', tag, false),
-    ]),
-  ]
-  const rows = await rawRows<{ id: string; published_at: number }>(db, sql.join(parts, sql` union all `))
-  return rows.map((r) => ({ id: r.id, publishedAt: r.published_at }))
+  const shapes = statementsOf(db).nearest
+  const shape = `${topicIds.length}_${tags.length}`
+  let prepared = shapes.get(shape)
+  if (prepared === undefined) {
+    const before = sql.placeholder('before')
+    const after = sql.placeholder('after')
+    const upToPlaceholder = sql.placeholder('upTo')
+    const side = (table: 'article_topics' | 'article_tags', column: 'topic_id' | 'tag', key: string) => [
+      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc limit ${NEIGHBOURS}) as nearest`,
+      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc limit ${NEIGHBOURS}) as nearest`,
+    ]
+    const parts = [
+      ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`)),
+      ...tags.flatMap((_, i) => side('article_tags', 'tag', `tag${i}`)),
+    ]
+    prepared = rawStatement<{ id: string; published_at: number }>(
+      db,
+      sql.join(parts, sql` union all `),
+      `related_nearest_${shape}`,
+    )
+    if (shapes.size >= 100) shapes.clear()
+    shapes.set(shape, prepared)
+  }
+  const params: Record<string, unknown> = { before: Math.min(anchor, upTo), after: anchor, upTo }
+  topicIds.forEach((id, i) => {
+    params[`topic${i}`] = id
+  })
+  tags.forEach((tag, i) => {
+    params[`tag${i}`] = tag
+  })
+  const rows = await prepared.all(params)
+  return rows.map((r) => ({ id: r.id, publishedAt: Number(r.published_at) }))
 }

@@ -150,6 +150,40 @@ export function statement<Q extends { prepare(name?: string): unknown }>(
   }
 }
 
+interface Session {
+  prepareQuery(
+    query: { sql: string; params: unknown[] },
+    fields: undefined,
+    executeMethodOrName: string,
+    arrayMode: boolean,
+  ): Prepared<unknown>
+}
+
+/** A raw statement with placeholders (`sql.placeholder`), prepared once: rows with column names as the SQL spells them. */
+export function rawStatement<R>(db: Db, query: SQL, name: string): Statement<R> {
+  const { session, dialect } = db as unknown as {
+    session: Session
+    dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }
+  }
+  const built = dialect.sqlToQuery(query)
+  if (engineOf(db) === 'sqlite') {
+    const prepared = session.prepareQuery(built, undefined, 'all', false)
+    return {
+      all: async (params) => (prepared.all as NonNullable<typeof prepared.all>)(params) as R[],
+      run: async (params) => {
+        ;(prepared.run as NonNullable<typeof prepared.run>)(params)
+      },
+    }
+  }
+  const prepared = session.prepareQuery(built, undefined, name, false)
+  return {
+    all: async (params) => ((await prepared.execute(params)) as { rows: R[] }).rows,
+    run: async (params) => {
+      await prepared.execute(params)
+    },
+  }
+}
+
 /**
  * Statements prepared once per connection (or transaction) and reused: building and preparing SQL on every
  * call costs more than running it on the hot paths (an article page, a flush).

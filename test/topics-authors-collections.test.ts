@@ -74,6 +74,73 @@ t.test('topics: create, list, read, update, delete; counts only published articl
   t.equal(a.primaryTopic, null)
 })
 
+t.test(
+  'topic counts are kept between reads and right after every change, with no response cache',
+  async (t) => {
+    const ctx = await build(t, { env: { RESPONSE_CACHE_MB: '0' } })
+    const editor = await ctx.auth('content:write')
+    const { author } = await newsroom(ctx, editor)
+    await ctx.app.inject({ method: 'POST', url: '/v1/topics', headers: editor, payload: { title: 'Talks' } })
+    const counted = async () => {
+      const { response, queries } = await ctx.queriesOf('/v1/topics/talks')
+      const topic = response.json()
+      return {
+        count: topic.articleCount,
+        latest: topic.latestPublishedAt,
+        counting: queries.some((q) => /count\(/i.test(q)),
+      }
+    }
+    t.match(await counted(), { count: 0, counting: false }, 'the count made for the creation is kept')
+    const a = await article(ctx, editor, {
+      headline: 'A',
+      authors: [author],
+      topics: ['talks'],
+      publish: true,
+    })
+    t.match(
+      await counted(),
+      { count: 1, latest: '2026-01-15T12:00:00.000Z', counting: true },
+      'a publication',
+    )
+    const b = await article(ctx, editor, {
+      headline: 'B',
+      authors: [author],
+      topics: ['talks'],
+      publishAt: '2026-01-15T18:00:00.000Z',
+    })
+    t.match(await counted(), { count: 1 }, 'a scheduled article is not counted before its time')
+    ctx.clock.set('2026-01-15T17:59:59.999Z')
+    t.match(await counted(), { count: 1, counting: false })
+    ctx.clock.advance(1)
+    t.match(
+      await counted(),
+      { count: 2, latest: '2026-01-15T18:00:00.000Z' },
+      'and is at its time, to the ms',
+    )
+    await ctx.app.inject({ method: 'POST', url: `/v1/articles/${a.id}/unpublish`, headers: editor })
+    t.match(await counted(), { count: 1 }, 'an unpublication')
+    await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/articles/${b.id}`,
+      headers: {
+        ...editor,
+        'if-match': (await ctx.app.inject({ url: `/v1/articles/${b.id}`, headers: editor })).headers.etag,
+      },
+      payload: { topics: [] },
+    })
+    t.match(await counted(), { count: 0, latest: null }, 'an article leaving the topic')
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/articles/${a.id}/publish`,
+      headers: editor,
+      payload: {},
+    })
+    t.match(await counted(), { count: 1 })
+    await ctx.app.inject({ method: 'DELETE', url: `/v1/articles/${a.id}`, headers: editor })
+    t.match(await counted(), { count: 0 }, 'a deletion')
+  },
+)
+
 t.test('authors: create, list, read, update; cannot delete one still in a byline', async (t) => {
   const ctx = await build(t)
   const editor = await ctx.auth('content:write')

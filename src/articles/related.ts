@@ -97,7 +97,10 @@ const statementsOf = preparedOnce((db: Db) => {
     ),
     winners: statement(
       db,
-      db.select(summaryColumns).from(articles).where(inList(db, articles.id, 'ids')),
+      db
+        .select(summaryColumns)
+        .from(articles)
+        .where(inList(db, articles.id, 'ids')),
       'related_winners',
     ),
     /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */

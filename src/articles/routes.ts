@@ -11,7 +11,7 @@ import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
 import { parseInstant } from '../http/validation.js'
 import { NINJS_MEDIA_TYPE } from '../partners/syndication.js'
-import { type FactTablesOf, getTopic, noFactTables, topicKeys } from '../topics/store.js'
+import { type FactTablesOf, getTopic, noFactTables, topicKeys, topicStatsOf } from '../topics/store.js'
 import { RELATED_DEFAULT_LIMIT, RELATED_FORMULA, relatedTo } from './related.js'
 import {
   ARTICLE_FIELDS,
@@ -116,7 +116,12 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
       const topic =
         row.primaryTopicId === null
           ? undefined
-          : await getTopic(db, row.primaryTopicId, { now: seen.now, factTablesOf, site: config.site })
+          : await getTopic(db, row.primaryTopicId, {
+              now: seen.now,
+              factTablesOf,
+              site: config.site,
+              stats: topicStatsOf(app.invalidations),
+            })
       if (topic) for (const key of topicKeys(topic.id)) seen.keys?.add(key)
       included.primaryTopic = topic ?? null
     }

@@ -14,6 +14,7 @@ import {
   listTopics,
   noFactTables,
   topicKeys,
+  topicStatsOf,
   updateTopic,
 } from './store.js'
 
@@ -24,13 +25,14 @@ const tags = ['topics']
 export const topicRoutes: FastifyPluginAsyncTypebox<
   FeatureOptions & { factTablesOf?: FactTablesOf }
 > = async (app, { db, clock, config, factTablesOf = noFactTables }) => {
+  const stats = topicStatsOf(app.invalidations)
   const existing = async (ref: string) => {
     const row = await findTopicRow(db, ref)
     if (!row) throw notFound(`No topic has the id or slug "${ref}".`)
     return row
   }
   const present = async (ref: string) => {
-    const topic = await getTopic(db, ref, { now: clock(), factTablesOf, site: config.site })
+    const topic = await getTopic(db, ref, { now: clock(), factTablesOf, site: config.site, stats })
     if (!topic) throw notFound(`No topic has the id or slug "${ref}".`)
     return topic
   }
@@ -53,7 +55,12 @@ export const topicRoutes: FastifyPluginAsyncTypebox<
     },
     async (request, reply) => {
       const keys = cachePublic(request, reply, 'topics')
-      const page = await listTopics(db, request.query, { now: clock(), factTablesOf, site: config.site })
+      const page = await listTopics(db, request.query, {
+        now: clock(),
+        factTablesOf,
+        site: config.site,
+        stats,
+      })
       for (const topic of page.data) for (const key of topicKeys(topic.id)) keys?.add(key)
       setNextLink(request, reply, page.page.nextCursor)
       return page

@@ -3,6 +3,7 @@ import { type Db, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
+import type { InvalidationBus } from '../http/cache.js'
 import { withUniqueSlug } from '../http/errors.js'
 import { presentImage } from '../http/images.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
@@ -28,18 +29,93 @@ export interface TopicReads {
   now: number
   factTablesOf: FactTablesOf
   site: Site
+  /** Known article counts; without it they are counted on every read. */
+  stats?: TopicStats | undefined
 }
 
-async function present(db: Db, rows: TopicRow[], { now, factTablesOf, site }: TopicReads): Promise<Topic[]> {
+interface Stats {
+  topicId: string
+  articleCount: number
+  latest: number | null
+}
+
+/**
+ * Topics' article counts and latest publication, kept until their `topic-articles:<id>` key is published (every
+ * publication, unpublication, deletion or change of topics does, and so does a scheduled article's time coming):
+ * counting a big topic's members costs as much as the topic is large, on every read. One per invalidation bus.
+ */
+export class TopicStats {
+  private readonly known = new Map<string, Stats>()
+  /** Counts up with every invalidation: a count that ran across one is not kept. */
+  private generation = 0
+
+  constructor(bus: InvalidationBus) {
+    bus.subscribe((keys) => {
+      for (const key of keys) {
+        if (key === '*') this.known.clear()
+        else if (key.startsWith('topic-articles:')) this.known.delete(key.slice('topic-articles:'.length))
+        else if (key.startsWith('topic:')) this.known.delete(key.slice('topic:'.length))
+        else continue
+        this.generation++
+      }
+    })
+  }
+
+  async get(ids: string[], count: (missing: string[]) => Promise<Stats[]>): Promise<Map<string, Stats>> {
+    const found = new Map<string, Stats>()
+    const missing: string[] = []
+    for (const id of ids) {
+      const known = this.known.get(id)
+      if (known) found.set(id, known)
+      else missing.push(id)
+    }
+    if (missing.length === 0) return found
+    const generation = this.generation
+    const counted = new Map((await count(missing)).map((s) => [s.topicId, s]))
+    for (const id of missing) {
+      const stats = counted.get(id) ?? { topicId: id, articleCount: 0, latest: null }
+      found.set(id, stats)
+      if (this.generation !== generation) continue
+      if (this.known.size >= 10_000) this.known.clear()
+      this.known.set(id, stats)
+    }
+    return found
+  }
+}
+
+const statsByBus = new WeakMap<InvalidationBus, TopicStats>()
+export function topicStatsOf(bus: InvalidationBus): TopicStats {
+  let stats = statsByBus.get(bus)
+  if (stats === undefined) {
+    stats = new TopicStats(bus)
+    statsByBus.set(bus, stats)
+  }
+  return stats
+}
+
+async function present(
+  db: Db,
+  rows: TopicRow[],
+  { now, factTablesOf, site, stats }: TopicReads,
+): Promise<Topic[]> {
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
   // From the `(topic_id, published_at)` index alone: the visible members, without touching the articles.
-  const stats = await db
-    .select({ topicId: articleTopics.topicId, articleCount: count(), latest: max(articleTopics.publishedAt) })
-    .from(articleTopics)
-    .where(and(inArray(articleTopics.topicId, ids), lte(articleTopics.publishedAt, now)))
-    .groupBy(articleTopics.topicId)
-  const byTopic = new Map(stats.map((s) => [s.topicId, s]))
+  const count_ = async (missing: string[]) =>
+    (
+      await db
+        .select({
+          topicId: articleTopics.topicId,
+          articleCount: count(),
+          latest: max(articleTopics.publishedAt),
+        })
+        .from(articleTopics)
+        .where(and(inArray(articleTopics.topicId, missing), lte(articleTopics.publishedAt, now)))
+        .groupBy(articleTopics.topicId)
+    ).map((s) => ({ ...s, latest: s.latest === null ? null : Number(s.latest) }))
+  const byTopic = stats
+    ? await stats.get(ids, count_)
+    : new Map((await count_(ids)).map((s) => [s.topicId, s]))
   const tables = await factTablesOf(db, ids)
   return rows.map((row) => {
     const s = byTopic.get(row.id)

@@ -57,6 +57,8 @@ export interface Config {
   cacheStaleIfError: number
   /** Memory for the in-process response cache, in bytes; 0 turns it off. */
   responseCacheBytes: number
+  /** Relevance order over a search matching more articles than this ranks the newest this-many of them. */
+  searchRankWindow: number
   /** Partner keys' tiers (requests per minute and per day) and the tier of a key that names none or an unknown one. */
   partnerTiers: Tiers
   partnerDefaultTier: string
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = {}): Config {
     cacheStaleIfError: read('CACHE_STALE_IF_ERROR', 86_400, integer(0, 31_536_000), 'seconds'),
     responseCacheBytes:
       read('RESPONSE_CACHE_MB', 64, integer(0, 65_536), 'megabytes, 0 to turn the cache off') * 1_048_576,
+    searchRankWindow: read('SEARCH_RANK_WINDOW', 500, integer(1, 100_000), 'a whole number 1-100000'),
     partnerTiers: read(
       'PARTNER_TIERS',
       DEFAULT_TIERS,

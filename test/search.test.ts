@@ -15,8 +15,8 @@ const search = async (ctx: TestContext, query: string, headers: Record<string, s
 const slugs = (body: { data: Hit[] }) => body.data.map((h) => h.article.slug)
 
 /** A small newsroom whose words are chosen to tell the rules apart. */
-async function newsroom(t: Parameters<typeof build>[0]) {
-  const ctx = await build(t, { now: NOW })
+async function newsroom(t: Parameters<typeof build>[0], env: Record<string, string> = {}) {
+  const ctx = await build(t, { now: NOW, env })
   const editor = await ctx.auth('content:write')
   const author = (
     await ctx.app.inject({
@@ -263,6 +263,92 @@ t.test('pages through results with a cursor and totals', async (t) => {
   }
   t.equal(new Set(seen).size, 5, 'every match once')
   t.equal((await search(ctx, 'q=avetisyan&cursor=bm9wZQ')).status, 400)
+})
+
+t.test(
+  'relevance ranks a bounded window of the newest-indexed matches; totals and date order cover all',
+  async (t) => {
+    const { ctx, editor } = await newsroom(t, { SEARCH_RANK_WINDOW: '2' })
+    // Written last, published in 2020: the newest-indexed match, however old its date.
+    const all = (await search(ctx, 'q=avetisyan&sort=newest&limit=10')).body
+    t.equal(all.page.total, 5)
+    t.same(slugs(all), [
+      'clashes-overnight',
+      'pashinyan-visit',
+      'ceasefire-in-body',
+      'ceasefire-in-headline',
+      'old-ceasefire',
+    ])
+    const ranked = (await search(ctx, 'q=avetisyan&limit=10')).body
+    t.equal(ranked.page.total, 5, 'the total still counts every match')
+    t.same(
+      slugs(ranked).sort(),
+      ['clashes-overnight', 'old-ceasefire'],
+      'only the two indexed last are ranked',
+    )
+    t.equal(ranked.page.nextCursor, null, 'and relevance pages end with the window')
+    const first = (await search(ctx, 'q=avetisyan&limit=1')).body
+    t.ok(first.page.nextCursor)
+    const second = (await search(ctx, `q=avetisyan&limit=1&cursor=${first.page.nextCursor}`)).body
+    t.same([...slugs(first), ...slugs(second)].sort(), ['clashes-overnight', 'old-ceasefire'])
+    t.equal(second.page.nextCursor, null)
+    // An edit keeps an article's place in the index order.
+    const edited = await ctx.app.inject({
+      method: 'PATCH',
+      url: '/v1/articles/pashinyan-visit',
+      headers: editor,
+      payload: { standfirst: 'Talks went on late.' },
+    })
+    t.equal(edited.statusCode, 200)
+    t.same(slugs((await search(ctx, 'q=avetisyan&limit=10')).body).sort(), [
+      'clashes-overnight',
+      'old-ceasefire',
+    ])
+    // A query matching no more than the window is ranked whole, by the usual rules.
+    t.same(slugs((await search(ctx, 'q=ceasefire%20jermuk&limit=10')).body), [
+      'ceasefire-in-headline',
+      'ceasefire-in-body',
+    ])
+  },
+)
+
+t.test('prefixes of every length, drafts and scheduled articles left out of the total', async (t) => {
+  const { ctx, editor } = await newsroom(t)
+  const words = (n: number, stem: string) =>
+    Array.from(
+      { length: n },
+      (_, i) => `${stem}${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`,
+    )
+  // 30 words share "zyxwv" (more than a prefix is expanded into), three share "qwert".
+  await article(ctx, editor, {
+    slug: 'many-words',
+    headline: 'A glossary',
+    authors: ['ani-avetisyan'],
+    publish: true,
+    body: { blocks: [paragraph(`${words(30, 'zyxwv').join(' ')} ${words(3, 'qwert').join(' ')}`)] },
+  })
+  await article(ctx, editor, {
+    slug: 'qwert-draft',
+    headline: 'Qwertaa draft',
+    authors: ['ani-avetisyan'],
+    body: { blocks: [paragraph('Unpublished.')] },
+  })
+  await article(ctx, editor, {
+    slug: 'qwert-scheduled',
+    headline: 'Qwertab scheduled',
+    authors: ['ani-avetisyan'],
+    publishAt: '2026-02-01T00:00:00.000Z',
+    body: { blocks: [paragraph('Not yet.')] },
+  })
+  for (const q of ['zy', 'zyx', 'zyxw', 'zyxwv', 'zyxwva', 'qw', 'qwer', 'qwert', 'qwerta']) {
+    const { status, body } = await search(ctx, `q=${q}`)
+    t.equal(status, 200)
+    t.same(slugs(body), ['many-words'], `"${q}" as typed`)
+    t.equal(body.page.total, 1, `"${q}": drafts and scheduled articles are not counted`)
+    t.match(body.data[0]?.highlights.body ?? '', /<mark>/, `"${q}": highlighted`)
+  }
+  t.equal((await search(ctx, 'q=qwert&drafts=true', editor)).body.page.total, 3, 'editors count them')
+  t.equal((await search(ctx, 'q=ceasefire%20-zyxwv')).body.page.total, 3, 'an excluded prefix')
 })
 
 t.test('suggest: headlines and topics for a prefix', async (t) => {

@@ -134,6 +134,46 @@ export async function termsNear(db: Db, word: string): Promise<string[]> {
 
 /* ---- Querying ---- */
 
+/** SQLite's prefix indexes cover prefixes of up to this many letters (migration 0009). */
+const INDEXED_PREFIX = 4
+/** A longer prefix becomes the words it starts, when there are at most this many. */
+const PREFIX_WORDS = 24
+
+/**
+ * On SQLite, a prefix longer than the prefix indexes becomes the known words that start with it: FTS5 would merge
+ * the lists of every such word on each statement (snippets included), while words are read as they are needed. A
+ * prefix starting more words than that stays a prefix. PostgreSQL's GIN index answers prefixes itself.
+ */
+async function expandPrefixes(db: Db, query: EngineQuery): Promise<EngineQuery> {
+  if (engineOf(db) !== 'sqlite') return query
+  const expand = async (terms: EngineTerm[]): Promise<EngineTerm[]> =>
+    (
+      await Promise.all(
+        terms.map(async (term) => {
+          const [word] = term.words
+          if (!term.prefix || term.words.length !== 1 || word === undefined || word.length <= INDEXED_PREFIX)
+            return [term]
+          const next = `${word.slice(0, -1)}${String.fromCodePoint((word.codePointAt(word.length - 1) ?? 0) + 1)}`
+          const rows = await rawRows<{ term: string }>(
+            db,
+            sql`select term from search_terms where term >= ${word} and term < ${next} limit ${PREFIX_WORDS + 1}`,
+          )
+          // Words only (letters and digits): a vocabulary entry is never syntax.
+          const words = rows.map((r) => r.term).filter((w) => /^[\p{L}\p{N}]+$/u.test(w))
+          if (words.length === 0 || rows.length > PREFIX_WORDS) return [term]
+          return words.map((w) => ({ words: [w], prefix: false }))
+        }),
+      )
+    ).flat()
+  if (!query.groups.some((g) => g.some((t) => t.prefix)) && !query.excluded.some((t) => t.prefix))
+    return query
+  return {
+    ...query,
+    groups: await Promise.all(query.groups.map(expand)),
+    excluded: await expand(query.excluded),
+  }
+}
+
 const ftsTerm = (term: EngineTerm) => `"${term.words.join(' ')}"${term.prefix ? '*' : ''}`
 const ftsAny = (terms: EngineTerm[]) =>
   terms.length === 1 ? ftsTerm(terms[0] as EngineTerm) : `(${terms.map(ftsTerm).join(' OR ')})`
@@ -174,6 +214,12 @@ export interface SearchOptions {
   offset: number
   /** Also count every match (`page.total`); suggestions do without. */
   count?: boolean
+  /**
+   * Relevance order over a query that matches more articles than this ranks the this-many of them indexed last
+   * (first indexed, that is: an edit keeps an article's place; SQLite's FTS rowid, PostgreSQL's `seq`): ranking
+   * every match of a common word costs as much as the archive is large. Date order and the total cover every match.
+   */
+  rankWindow: number
 }
 
 export interface SearchHit {
@@ -205,41 +251,86 @@ function matches(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visib
 }
 
 /**
- * One page of matches and the number of all of them. Relevance: FTS5's bm25 with column weights headline 10,
- * topics and tags 5, standfirst and authors 3, body 1; PostgreSQL's ts_rank with weights A 1.0, B 0.4, C 0.2,
- * D 0.1. Both are scaled by the same recency factor.
+ * SQLite, without filters: the index's own count of matches (no join per match), less the matches among the few
+ * articles the public cannot see (drafts and scheduled ones, found by their own index).
+ */
+/** Up to this many unseen articles are looked up one by one; beyond, their matches are counted by a join. */
+const HIDDEN_LOOKUPS = 2_000
+
+async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visibleOnly' | 'now'>) {
+  const expression = ftsExpression(query)
+  const [all] = await rawRows<{ n: number }>(
+    db,
+    sql`select count(*) as n from article_search where article_search match ${expression}`,
+  )
+  if (!options.visibleOnly) return Number(all?.n ?? 0)
+  const keys = await rawRows<{ key: number }>(
+    db,
+    sql`select rowid_key as key from search_meta where status < 'published' union all select rowid_key from search_meta where status > 'published' union all select rowid_key from search_meta where status = 'published' and published_at > ${options.now} union all select rowid_key from search_meta where status = 'published' and published_at is null limit ${HIDDEN_LOOKUPS + 1}`,
+  )
+  if (keys.length === 0) return Number(all?.n ?? 0)
+  const [hidden] =
+    keys.length > HIDDEN_LOOKUPS
+      ? await rawRows<{ n: number }>(
+          db,
+          sql`select count(*) as n from article_search join search_meta m on m.rowid_key = article_search.rowid where article_search match ${expression} and not (m.status = 'published' and m.published_at <= ${options.now})`,
+        )
+      : await rawRows<{ n: number }>(
+          db,
+          sql`select count(*) as n from article_search where article_search match ${expression} and rowid in (select value from json_each(${JSON.stringify(keys.map((k) => k.key))}))`,
+        )
+  return Number(all?.n ?? 0) - Number(hidden?.n ?? 0)
+}
+
+/**
+ * One page of matches, the number of all of them, and how far relevance order can be paged (`rankedUpTo`). Relevance:
+ * FTS5's bm25 with column weights headline 10, topics and tags 5, standfirst and authors 3, body 1; PostgreSQL's
+ * ts_rank with weights A 1.0, B 0.4, C 0.2, D 0.1. Both are scaled by the same recency factor.
  */
 export async function searchArticles(
   db: Db,
   query: EngineQuery,
   options: SearchOptions,
-): Promise<{ hits: SearchHit[]; total: number }> {
-  const { from, relevance } = matches(db, query, options)
+): Promise<{ hits: SearchHit[]; total: number; rankedUpTo: number }> {
+  const sqlite = engineOf(db) === 'sqlite'
+  const expanded = await expandPrefixes(db, query)
+  const { from, relevance } = matches(db, expanded, options)
   const time = sql`coalesce(m.published_at, m.created_at)`
   const recency = options.recency
     ? sql`(0.5 + 0.5 / (1 + (${options.now} - ${time}) / 15552000000.0))`
     : sql`1.0`
-  const rankedOrder =
+  const page = sql`limit ${options.limit} offset ${options.offset}`
+  // Counting reads every match's small row, but ranks none: the cheap half of the work.
+  const total =
+    options.count === false
+      ? Number.POSITIVE_INFINITY
+      : sqlite && options.where.length === 0
+        ? await ftsCount(db, expanded, options)
+        : Number((await rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`))[0]?.n ?? 0)
+  if (total === 0) return { hits: [], total: 0, rankedUpTo: 0 }
+  const windowed = options.sort === 'relevance' && total > options.rankWindow
+  const order =
     options.sort === 'relevance'
       ? sql`score desc, id desc`
       : options.sort === 'newest'
         ? sql`at desc, id desc`
         : sql`at asc, id asc`
-  // Ranking reads every match anyway: the total comes with the page (a window count), not from a second scan.
-  const total = options.count === false ? sql`0` : sql`count(*) over ()`
-  // The engines' ranking functions cannot sit beside a window function: ranked inside, counted outside.
-  const hits = await rawRows<{ id: string; score: number; total: number }>(
-    db,
-    sql`select id, score, ${total} as total from (select m.article_id as id, ${relevance} * ${recency} as score, ${time} as at from ${from}) ranked order by ${rankedOrder} limit ${options.limit} offset ${options.offset}`,
-  )
-  let count = Number(hits[0]?.total ?? 0)
-  if (hits.length === 0 && options.offset > 0 && options.count !== false) {
-    const [row] = await rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`)
-    count = Number(row?.n ?? 0)
-  }
+  const hits = windowed
+    ? await rawRows<{ id: string; score: number }>(
+        db,
+        sqlite
+          ? // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
+            sql`select id, score from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by article_search.rowid desc limit ${options.rankWindow}) ranked order by ${order} ${page}`
+          : sql`select id, ts_rank(document, query) * recency as score from (select m.article_id as id, m.document, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${options.rankWindow}) ranked order by ${order} ${page}`,
+      )
+    : await rawRows<{ id: string; score: number }>(
+        db,
+        sql`select id, score from (select m.article_id as id, ${relevance} * ${recency} as score, ${time} as at from ${from}) ranked order by ${order} ${page}`,
+      )
   return {
     hits: hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 })),
-    total: count,
+    total: options.count === false ? hits.length : total,
+    rankedUpTo: windowed ? Math.min(total, options.rankWindow) : total,
   }
 }
 
@@ -256,7 +347,7 @@ export async function searchFacets(
   options: Pick<SearchOptions, 'visibleOnly' | 'where' | 'now'>,
   facets: ('topic' | 'type' | 'year')[],
 ): Promise<Partial<Record<'topic' | 'type' | 'year', FacetCount[]>>> {
-  const { from } = matches(db, query, options)
+  const { from } = matches(db, await expandPrefixes(db, query), options)
   const ids = sql`select m.article_id from ${from}`
   const year =
     engineOf(db) === 'sqlite'
@@ -298,6 +389,7 @@ export async function searchSnippets(
 ): Promise<Map<string, Record<SearchField, string>>> {
   if (ids.length === 0) return new Map()
   if (engineOf(db) === 'sqlite') {
+    const expression = ftsExpression(await expandPrefixes(db, query))
     // One lookup by rowid each: FTS5 answers MATCH with a rowid constraint without scanning the other matches.
     const columns = sql.join(
       SEARCH_FIELDS.map(
@@ -310,7 +402,7 @@ export async function searchSnippets(
       ids.map((id) =>
         rawRows<Record<string, string>>(
           db,
-          sql`select ${id} as article_id, ${columns} from article_search where article_search match ${ftsExpression(query)} and rowid = (select rowid_key from search_meta where article_id = ${id})`,
+          sql`select ${id} as article_id, ${columns} from article_search where article_search match ${expression} and rowid = (select rowid_key from search_meta where article_id = ${id})`,
         ),
       ),
     )

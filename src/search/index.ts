@@ -91,7 +91,10 @@ export async function reindexArticlesOf(tx: Db, of: { topicId?: string; authorId
 
 /** Indexes every article, in batches of one transaction each (a database copied in, or from before search). */
 export async function rebuildSearchIndex(db: Db): Promise<number> {
-  const ids = (await db.select({ id: articles.id }).from(articles)).map((r) => r.id)
+  // In the order they were written: the ranking window counts the newest-indexed articles (src/db/search.ts).
+  const ids = (
+    await db.select({ id: articles.id }).from(articles).orderBy(asc(articles.createdAt), asc(articles.id))
+  ).map((r) => r.id)
   for (let i = 0; i < ids.length; i += 200) {
     const batch = ids.slice(i, i + 200)
     await writeTransaction(db, async (tx) => {

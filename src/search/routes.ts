@@ -197,6 +197,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           now,
           limit,
           offset,
+          rankWindow: config.searchRankWindow,
         })
       let parsed = parse(query.q)
       let result = await run(parsed)
@@ -247,7 +248,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         page: {
           limit,
           nextCursor:
-            next < result.total && next <= MAX_OFFSET ? encodeCursor({ key: next, id: 'search' }) : null,
+            next < result.rankedUpTo && next <= MAX_OFFSET ? encodeCursor({ key: next, id: 'search' }) : null,
           total: result.total,
         },
       }
@@ -326,6 +327,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           limit,
           offset: 0,
           count: false,
+          rankWindow: config.searchRankWindow,
         },
       )
       const headlines =

@@ -168,7 +168,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         operationId: 'searchArticles',
         summary: 'Search articles by their words',
         description:
-          'Over headline, standfirst, body, topic titles, tags and author names, weighted in that spirit (a match in the headline outranks one in the body). Case and accents are ignored and English words are stemmed (`clash` finds `clashes`). When nothing matches as typed, a misspelt word is corrected (`didYouMean`). Combines with every filter of `GET /v1/articles`; pages with `cursor`. Published articles only, unless an editor asks for `drafts`.',
+          "Over headline, standfirst, body, topic titles, tags and author names, weighted in that spirit (a match in the headline outranks one in the body). Case and accents are ignored and English words are stemmed (`clash` finds `clashes`). When nothing matches as typed, a misspelt word is corrected (`didYouMean`). Combines with every filter of `GET /v1/articles`; pages with `cursor`. Published articles only, unless an editor asks for `drafts`. Relevance order over a query matching more articles than the server's ranking window (500 by default) ranks the newest-indexed of them, and its pages end there; `page.total` counts every match, and `sort=newest` pages through all of them.",
         querystring: SearchQuery,
         response: { 200: SearchResults, ...problems(400, 401, 403, 429) },
       },

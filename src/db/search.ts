@@ -300,38 +300,41 @@ export async function searchArticles(
     ? sql`(0.5 + 0.5 / (1 + (${options.now} - ${time}) / 15552000000.0))`
     : sql`1.0`
   const page = sql`limit ${options.limit} offset ${options.offset}`
-  // Counting reads every match's small row, but ranks none: the cheap half of the work.
-  const total =
-    options.count === false
-      ? Number.POSITIVE_INFINITY
-      : sqlite && options.where.length === 0
-        ? await ftsCount(db, expanded, options)
-        : Number((await rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`))[0]?.n ?? 0)
-  if (total === 0) return { hits: [], total: 0, rankedUpTo: 0 }
-  const windowed = options.sort === 'relevance' && total > options.rankWindow
-  const order =
-    options.sort === 'relevance'
-      ? sql`score desc, id desc`
-      : options.sort === 'newest'
-        ? sql`at desc, id desc`
-        : sql`at asc, id asc`
-  const hits = windowed
-    ? await rawRows<{ id: string; score: number }>(
-        db,
-        sqlite
-          ? // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
-            sql`select id, score from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by article_search.rowid desc limit ${options.rankWindow}) ranked order by ${order} ${page}`
-          : sql`select id, ts_rank(document, query) * recency as score from (select m.article_id as id, m.document, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${options.rankWindow}) ranked order by ${order} ${page}`,
-      )
-    : await rawRows<{ id: string; score: number }>(
-        db,
-        sql`select id, score from (select m.article_id as id, ${relevance} * ${recency} as score, ${time} as at from ${from}) ranked order by ${order} ${page}`,
-      )
-  return {
-    hits: hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 })),
-    total: options.count === false ? hits.length : total,
-    rankedUpTo: windowed ? Math.min(total, options.rankWindow) : total,
+  const round = (hits: { id: string; score: number }[]) =>
+    hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 }))
+  const countAll = async () =>
+    sqlite && options.where.length === 0
+      ? await ftsCount(db, expanded, options)
+      : Number((await rawRows<{ n: number }>(db, sql`select count(*) as n from ${from}`))[0]?.n ?? 0)
+
+  if (options.sort !== 'relevance') {
+    // Date order covers every match: one pass, counted as it sorts.
+    const hits = await rawRows<{ id: string; score: number; total: number }>(
+      db,
+      sql`select id, score, count(*) over () as total from (select m.article_id as id, ${relevance} * ${recency} as score, ${time} as at from ${from}) ranked order by ${options.sort === 'newest' ? sql`at desc, id desc` : sql`at asc, id asc`} ${page}`,
+    )
+    const total =
+      hits.length > 0
+        ? Number(hits[0]?.total)
+        : options.offset > 0 && options.count !== false
+          ? await countAll()
+          : 0
+    return { hits: round(hits), total, rankedUpTo: total }
   }
+  // Relevance: the window of the newest-indexed matches, ranked. When it is not full it held every match, so it
+  // also gives the total; only a full window needs the matches counted (by the index alone, nothing ranked).
+  const window = options.rankWindow
+  const hits = await rawRows<{ id: string; score: number; n: number }>(
+    db,
+    sqlite
+      ? // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
+        sql`select id, score, count(*) over () as n from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by article_search.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
+      : sql`select id, ts_rank(document, query) * recency as score, count(*) over () as n from (select m.article_id as id, m.document, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) ranked order by score desc, id desc ${page}`,
+  )
+  const inWindow = hits.length > 0 ? Number(hits[0]?.n) : undefined
+  if (options.count === false) return { hits: round(hits), total: hits.length, rankedUpTo: hits.length }
+  const total = inWindow !== undefined && inWindow < window ? inWindow : await countAll()
+  return { hits: round(hits), total, rankedUpTo: Math.min(total, window) }
 }
 
 export interface FacetCount {

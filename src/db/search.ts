@@ -329,7 +329,8 @@ export async function searchArticles(
     sqlite
       ? // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
         sql`select id, score, count(*) over () as n from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by article_search.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
-      : sql`select id, ts_rank(document, query) * recency as score, count(*) over () as n from (select m.article_id as id, m.document, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) ranked order by score desc, id desc ${page}`,
+      : // The window is chosen without the stored tsvectors (large, kept out of line); only its rows are ranked.
+        sql`select id, ts_rank(s.document, w.query) * recency as score, count(*) over () as n from (select m.article_id as id, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) w join article_search s on s.article_id = w.id order by score desc, id desc ${page}`,
   )
   const inWindow = hits.length > 0 ? Number(hits[0]?.n) : undefined
   if (options.count === false) return { hits: round(hits), total: hits.length, rankedUpTo: hits.length }

@@ -116,9 +116,10 @@ export async function addSearchTerms(db: Db, terms: string[]): Promise<void> {
   }
 }
 
-export async function searchDocumentCount(db: Db): Promise<number> {
-  const [row] = await rawRows<{ n: number }>(db, sql`select count(*) as n from article_search`)
-  return Number(row?.n ?? 0)
+/** Whether the index holds any article (one row read: counting an FTS5 table reads all of it). */
+export async function searchIndexEmpty(db: Db): Promise<boolean> {
+  const rows = await rawRows<{ one: number }>(db, sql`select 1 as one from article_search limit 1`)
+  return rows.length === 0
 }
 
 /** Vocabulary words that could be a misspelling of `word`: same first letter, length within two. */

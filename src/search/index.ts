@@ -11,7 +11,7 @@ import {
   deleteSearchDocument,
   putSearchDocument,
   type SearchDocument,
-  searchDocumentCount,
+  searchIndexEmpty,
   setVisibility,
 } from '../db/search.js'
 import { wordsOf } from './query.js'
@@ -106,7 +106,7 @@ export async function rebuildSearchIndex(db: Db): Promise<number> {
 
 /** At start: an empty index over a database that has articles is built (it was made before search existed). */
 export async function ensureSearchIndex(db: Db): Promise<void> {
-  if ((await searchDocumentCount(db)) > 0) return
+  if (!(await searchIndexEmpty(db))) return
   const [any] = await db.select({ id: articles.id }).from(articles).limit(1)
   if (any) await rebuildSearchIndex(db)
 }

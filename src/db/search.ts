@@ -145,8 +145,19 @@ const PREFIX_WORDS = 24
  * the lists of every such word on each statement (snippets included), while words are read as they are needed. A
  * prefix starting more words than that stays a prefix. PostgreSQL's GIN index answers prefixes itself.
  */
-async function expandPrefixes(db: Db, query: EngineQuery): Promise<EngineQuery> {
-  if (engineOf(db) !== 'sqlite') return query
+function expandPrefixes(db: Db, query: EngineQuery): Promise<EngineQuery> {
+  if (engineOf(db) !== 'sqlite') return Promise.resolve(query)
+  // One search reads its page, snippets and facets with the same query object: expanded once for all three.
+  let expanded = expansions.get(query)
+  if (expanded === undefined) {
+    expanded = expandWords(db, query)
+    expansions.set(query, expanded)
+  }
+  return expanded
+}
+const expansions = new WeakMap<EngineQuery, Promise<EngineQuery>>()
+
+async function expandWords(db: Db, query: EngineQuery): Promise<EngineQuery> {
   const expand = async (terms: EngineTerm[]): Promise<EngineTerm[]> =>
     (
       await Promise.all(
@@ -251,13 +262,13 @@ function matches(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visib
       }
 }
 
+/** Up to this many unseen articles are looked up one by one; beyond, their matches are counted by a join. */
+const HIDDEN_LOOKUPS = 2_000
+
 /**
  * SQLite, without filters: the index's own count of matches (no join per match), less the matches among the few
  * articles the public cannot see (drafts and scheduled ones, found by their own index).
  */
-/** Up to this many unseen articles are looked up one by one; beyond, their matches are counted by a join. */
-const HIDDEN_LOOKUPS = 2_000
-
 async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visibleOnly' | 'now'>) {
   const expression = ftsExpression(query)
   const [all] = await rawRows<{ n: number }>(

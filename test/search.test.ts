@@ -2,8 +2,11 @@
  * Search (issue 12), on whichever engine the suite runs on (`npm test`: SQLite FTS5; `npm run test:pg`: PostgreSQL
  * full-text search): the same API and the same rules on both.
  */
+import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { article, build, paragraph, type TestContext } from './helper.js'
+import { rawExec, rawRows } from '../src/db/client.js'
+import { ensureSearchIndex } from '../src/search/index.js'
+import { article, build, engine, paragraph, type TestContext } from './helper.js'
 
 const NOW = '2026-01-15T12:00:00.000Z'
 
@@ -114,6 +117,90 @@ t.test('phrases, exclusions, OR and the prefix of the last word', async (t) => {
   t.same(slugs((await search(ctx, 'q=pashin%20')).body), [], 'not once a space follows it')
   t.equal((await search(ctx, 'q=-ceasefire')).status, 400, 'only exclusions: nothing to look for')
 })
+
+t.test('phrases: stemmed and folded, of two words or more, and they follow edits', async (t) => {
+  const { ctx, editor } = await newsroom(t)
+  const phrase = async (q: string, extra = '') =>
+    (await search(ctx, `q=${encodeURIComponent(q)}&sort=newest${extra}`)).body
+  t.same(slugs(await phrase('"lines of contact"')), ['clashes-overnight'], 'stemmed: lines is line')
+  t.same(slugs(await phrase('"baku delegation"')), ['pashinyan-visit'], 'folded: baku is Bakú')
+  t.same(slugs(await phrase('"continued along the line"')), ['clashes-overnight'], 'four words')
+  t.same(slugs(await phrase('"continued the along"')), [], 'four words out of order')
+  const either = await phrase('"ceasefire held" OR "agreed in 2020"')
+  t.same(slugs(either), ['ceasefire-in-body', 'old-ceasefire'], 'either phrase')
+  t.equal(either.page.total, 2)
+  t.same(slugs(await phrase('"ceasefire held" -"the night"')), [], 'an excluded phrase')
+  const [body] = (await phrase('"ceasefire held"')).data
+  await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${body.article.slug}`,
+    headers: editor,
+    payload: { body: { blocks: [paragraph('The truce held through the night.')] } },
+  })
+  t.equal((await phrase('"ceasefire held"')).page.total, 0, 'an edit: the old phrase is gone')
+  t.same(slugs(await phrase('"truce held"')), ['ceasefire-in-body'], 'and the new one is there')
+  await ctx.app.inject({ method: 'DELETE', url: `/v1/articles/${body.article.slug}`, headers: editor })
+  t.equal((await search(ctx, 'q=%22truce%20held%22&drafts=true', editor)).body.page.total, 0, 'deleted')
+})
+
+t.test(
+  'SQLite: phrases are answered from word pairs, with exactly the matches of the positional index',
+  { skip: engine !== 'sqlite' && 'the word pairs are SQLite’s' },
+  async (t) => {
+    const now = Date.parse('2022-09-21T08:00:00.000Z')
+    const ctx = await build(t, { demo: true, now: '2022-09-21T08:00:00.000Z' })
+    const texts = await rawRows<{ body: string; headline: string }>(
+      ctx.database.db,
+      sql`select body, headline from article_search`,
+    )
+    // Two-, three- and four-word runs from every article, and two words that never stand together.
+    const phrases = new Set<string>(['"armenia azerbaijan"', '"the the"'])
+    for (const { body, headline } of texts) {
+      const words = `${headline} ${body}`.match(/[\p{L}\p{N}]+/gu) ?? []
+      for (let at = 0; at + 4 < words.length; at += Math.max(1, Math.floor(words.length / 12)))
+        for (const length of [2, 3, 4]) phrases.add(`"${words.slice(at, at + length).join(' ')}"`)
+    }
+    t.ok(phrases.size > 100, `${phrases.size} phrases`)
+    const positional = async (phrase: string) =>
+      (
+        await rawRows<{ slug: string }>(
+          ctx.database.db,
+          sql`select a.slug from article_search s join search_meta m on m.rowid_key = s.rowid join articles a on a.id = m.article_id where article_search match ${phrase} and m.status = 'published' and m.published_at <= ${now}`,
+        )
+      )
+        .map((r) => r.slug)
+        .sort()
+    const answered = async (phrase: string) => {
+      const res = await ctx.queriesOf(`/v1/search?q=${encodeURIComponent(phrase)}&sort=newest&limit=100`)
+      const body = res.response.json()
+      return {
+        slugs: slugs(body).sort(),
+        total: body.page.total,
+        pairs: res.queries.some((q) => q.includes('article_search_pairs match')),
+      }
+    }
+    let found = 0
+    for (const phrase of phrases) {
+      const expected = await positional(phrase)
+      const got = await answered(phrase)
+      if (expected.length > 0) found++
+      if (!got.pairs || got.total !== expected.length || got.slugs.join() !== expected.join())
+        t.fail(`${phrase}: ${JSON.stringify(got)} against ${JSON.stringify(expected)}`)
+    }
+    t.ok(found > 100, `${found} phrases found, every one as the positional index finds it`)
+
+    // A database indexed before the pairs existed: its pairs are filled in at start.
+    const [sample] = [...phrases].slice(2)
+    const before = await answered(sample as string)
+    t.ok(before.total > 0)
+    await rawExec(ctx.database.db, sql`delete from article_search_pairs`)
+    await rawExec(ctx.database.db, sql`insert into search_pairs_backfill (next_key) values (0)`)
+    t.equal((await answered(sample as string)).total, 0, 'without pairs, no phrase is found')
+    await ensureSearchIndex(ctx.database.db)
+    t.same(await answered(sample as string), before, 'filled in at start')
+    t.same(await rawRows(ctx.database.db, sql`select * from search_pairs_backfill`), [], 'once')
+  },
+)
 
 t.test('forgiving: case, diacritics, stemming and misspellings', async (t) => {
   const { ctx } = await newsroom(t)

@@ -7,7 +7,7 @@
  * bound parameter.
  */
 import { type SQL, sql } from 'drizzle-orm'
-import { type Db, engineOf, rawExec, rawRows } from './client.js'
+import { type Db, engineOf, preparedOnce, rawExec, rawRows, rawStatement } from './client.js'
 
 export const SEARCH_FIELDS = ['headline', 'standfirst', 'body', 'topics', 'tags', 'authors'] as const
 export type SearchField = (typeof SEARCH_FIELDS)[number]
@@ -15,6 +15,49 @@ export type SearchField = (typeof SEARCH_FIELDS)[number]
 export interface SearchDocument extends Record<SearchField, string> {
   articleId: string
 }
+
+/**
+ * SQLite: a scratch FTS5 table of each connection with the search index's own tokenizer, and its list of token
+ * instances: how the index stems and folds a text, position by position (created when the connection opens).
+ */
+export const SQLITE_TOKENS_DDL = `create virtual table temp.search_tokens using fts5(${SEARCH_FIELDS.join(', ')}, tokenize = 'porter unicode61 remove_diacritics 2'); create virtual table temp.search_tokens_v using fts5vocab(temp, search_tokens, 'instance')`
+
+const tokenStatements = preparedOnce((db: Db) => ({
+  clear: rawStatement(db, sql`delete from temp.search_tokens`, 'search_tokens_clear'),
+  put: rawStatement(
+    db,
+    sql`insert into temp.search_tokens (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (1, ${sql.join(
+      SEARCH_FIELDS.map((f) => sql.placeholder(f)),
+      sql`, `,
+    )})`,
+    'search_tokens_put',
+  ),
+  read: rawStatement<{ term: string; col: SearchField; offset: number }>(
+    db,
+    sql`select term, col, "offset" from temp.search_tokens_v`,
+    'search_tokens_read',
+  ),
+}))
+
+/** Each field's tokens, in order, exactly as SQLite's search index sees them. */
+async function tokensOf(db: Db, fields: Partial<Record<SearchField, string>>) {
+  const statements = tokenStatements(db)
+  await statements.clear.run()
+  await statements.put.run(Object.fromEntries(SEARCH_FIELDS.map((f) => [f, fields[f] ?? ''])))
+  const tokens = Object.fromEntries(SEARCH_FIELDS.map((f) => [f, [] as string[]])) as Record<
+    SearchField,
+    string[]
+  >
+  for (const { term, col, offset } of await statements.read.all()) tokens[col][offset] = term
+  return tokens
+}
+
+/** A field's word pairs: position i holds the pair of tokens i and i + 1 (so a phrase of pairs is a phrase). */
+const pairsOf = (tokens: string[]) =>
+  tokens
+    .slice(0, -1)
+    .map((token, i) => `${token}_${tokens[i + 1]}`)
+    .join(' ')
 
 /** A word (letters and digits only), optionally a prefix, or a phrase of such words. */
 export interface EngineTerm {
@@ -28,6 +71,8 @@ export interface EngineQuery {
   excluded: EngineTerm[]
   /** Only in the headline (suggestions). */
   headlineOnly?: boolean
+  /** SQLite: every term is a phrase, rewritten as pairs (`planned`) and matched on the pairs table. */
+  pairs?: boolean
 }
 
 /** Snippet markers: control characters no indexed text contains (they are stripped on the way in). */
@@ -73,6 +118,7 @@ export async function putSearchDocument(
       db,
       sql`insert into article_search (rowid, article_id, headline, standfirst, body, topics, tags, authors) values (${key}, ${doc.articleId}, ${values})`,
     )
+    await putPairs(db, key, doc)
     return
   }
   await rawExec(
@@ -90,8 +136,47 @@ export async function setVisibility(db: Db, articleId: string, visibility: Searc
   )
 }
 
+/** SQLite: the word pairs of the document indexed under `key` (replacing any). */
+async function putPairs(db: Db, key: number, doc: Record<SearchField, string>): Promise<void> {
+  const tokens = await tokensOf(db, Object.fromEntries(SEARCH_FIELDS.map((f) => [f, stripMarkers(doc[f])])))
+  await rawExec(db, sql`delete from article_search_pairs where rowid = ${key}`)
+  await rawExec(
+    db,
+    sql`insert into article_search_pairs (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
+      SEARCH_FIELDS.map((f) => sql`${pairsOf(tokens[f])}`),
+      sql`, `,
+    )})`,
+  )
+}
+
+/**
+ * SQLite, at start: the word pairs of articles indexed before the pairs table existed, up to `batch` of them from
+ * where the last call stopped. Answers how many it did (0 when all are in, and the marker is gone).
+ */
+export async function backfillSearchPairs(db: Db, batch: number): Promise<number> {
+  if (engineOf(db) !== 'sqlite') return 0
+  const [marker] = await rawRows<{ next: number }>(
+    db,
+    sql`select next_key as next from search_pairs_backfill`,
+  )
+  if (marker === undefined) return 0
+  const docs = await rawRows<Record<SearchField, string> & { key: number }>(
+    db,
+    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${marker.next} order by rowid limit ${batch}`,
+  )
+  for (const doc of docs) await putPairs(db, doc.key, doc)
+  const last = docs.at(-1)
+  if (last === undefined) await rawExec(db, sql`delete from search_pairs_backfill`)
+  else await rawExec(db, sql`update search_pairs_backfill set next_key = ${last.key + 1}`)
+  return docs.length
+}
+
 export async function deleteSearchDocument(db: Db, articleId: string): Promise<void> {
   if (engineOf(db) === 'sqlite') {
+    await rawExec(
+      db,
+      sql`delete from article_search_pairs where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
+    )
     await rawExec(
       db,
       sql`delete from article_search where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
@@ -186,6 +271,58 @@ async function expandWords(db: Db, query: EngineQuery): Promise<EngineQuery> {
   }
 }
 
+/**
+ * What a search matches with: the query with its prefixes expanded and, on SQLite, a query made of phrases alone
+ * rewritten as word pairs for the pairs table. Its matches are the same: a phrase's words are adjacent in a field
+ * exactly when their pairs are, position by position. (Snippets mark the words, so they read the query itself.)
+ */
+function planned(db: Db, query: EngineQuery): Promise<EngineQuery> {
+  let plan = plans.get(query)
+  if (plan === undefined) {
+    plan = expandPrefixes(db, query).then((expanded) => asPairs(db, expanded))
+    plans.set(query, plan)
+  }
+  return plan
+}
+const plans = new WeakMap<EngineQuery, Promise<EngineQuery>>()
+
+async function asPairs(db: Db, query: EngineQuery): Promise<EngineQuery> {
+  const terms = [...query.groups.flat(), ...query.excluded]
+  if (
+    engineOf(db) !== 'sqlite' ||
+    query.headlineOnly ||
+    terms.length === 0 ||
+    terms.some((term) => term.prefix || term.words.length < 2)
+  )
+    return query
+  const rewrite = async (term: EngineTerm): Promise<EngineTerm | null> => {
+    const tokens = (await tokensOf(db, { body: term.words.join(' ') })).body
+    // One token a word, as the parser promises; anything else keeps the positional phrase.
+    if (tokens.length !== term.words.length || tokens.some((t) => !/^[\p{L}\p{N}]+$/u.test(t))) return null
+    return { words: pairsOf(tokens).split(' '), prefix: false }
+  }
+  const groups: EngineTerm[][] = []
+  for (const group of query.groups) {
+    const rewritten: EngineTerm[] = []
+    for (const term of group) {
+      const pairs = await rewrite(term)
+      if (pairs === null) return query
+      rewritten.push(pairs)
+    }
+    groups.push(rewritten)
+  }
+  const excluded: EngineTerm[] = []
+  for (const term of query.excluded) {
+    const pairs = await rewrite(term)
+    if (pairs === null) return query
+    excluded.push(pairs)
+  }
+  return { ...query, groups, excluded, pairs: true }
+}
+
+/** The SQLite table a planned query matches on. */
+const ftsTable = (query: EngineQuery) => sql.raw(query.pairs ? 'article_search_pairs' : 'article_search')
+
 const ftsTerm = (term: EngineTerm) => `"${term.words.join(' ')}"${term.prefix ? '*' : ''}`
 const ftsAny = (terms: EngineTerm[]) =>
   terms.length === 1 ? ftsTerm(terms[0] as EngineTerm) : `(${terms.map(ftsTerm).join(' OR ')})`
@@ -251,10 +388,14 @@ function matches(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visib
     ...options.where,
   ]
   const extra = conditions.length > 0 ? sql` and ${sql.join(conditions, sql` and `)}` : sql``
+  const table = ftsTable(query)
   return sqlite
     ? {
-        from: sql`article_search join search_meta m on m.rowid_key = article_search.rowid${joinArticles} where article_search match ${ftsExpression(query)}${extra}`,
-        relevance: sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`,
+        from: sql`${table} join search_meta m on m.rowid_key = ${table}.rowid${joinArticles} where ${table} match ${ftsExpression(query)}${extra}`,
+        // The same weights on the pairs table, which has no article id column.
+        relevance: query.pairs
+          ? sql`(-bm25(article_search_pairs, 10, 3, 1, 5, 5, 3))`
+          : sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`,
       }
     : {
         from: sql`article_search m${joinArticles}, (select ${tsQuery(query)} as query) q where m.document @@ q.query${extra}`,
@@ -271,9 +412,10 @@ const HIDDEN_LOOKUPS = 2_000
  */
 async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visibleOnly' | 'now'>) {
   const expression = ftsExpression(query)
+  const table = ftsTable(query)
   const [all] = await rawRows<{ n: number }>(
     db,
-    sql`select count(*) as n from article_search where article_search match ${expression}`,
+    sql`select count(*) as n from ${table} where ${table} match ${expression}`,
   )
   if (!options.visibleOnly) return Number(all?.n ?? 0)
   const keys = await rawRows<{ key: number }>(
@@ -285,11 +427,11 @@ async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions,
     keys.length > HIDDEN_LOOKUPS
       ? await rawRows<{ n: number }>(
           db,
-          sql`select count(*) as n from article_search join search_meta m on m.rowid_key = article_search.rowid where article_search match ${expression} and not (m.status = 'published' and m.published_at <= ${options.now})`,
+          sql`select count(*) as n from ${table} join search_meta m on m.rowid_key = ${table}.rowid where ${table} match ${expression} and not (m.status = 'published' and m.published_at <= ${options.now})`,
         )
       : await rawRows<{ n: number }>(
           db,
-          sql`select count(*) as n from article_search where article_search match ${expression} and rowid in (select value from json_each(${JSON.stringify(keys.map((k) => k.key))}))`,
+          sql`select count(*) as n from ${table} where ${table} match ${expression} and rowid in (select value from json_each(${JSON.stringify(keys.map((k) => k.key))}))`,
         )
   return Number(all?.n ?? 0) - Number(hidden?.n ?? 0)
 }
@@ -305,7 +447,7 @@ export async function searchArticles(
   options: SearchOptions,
 ): Promise<{ hits: SearchHit[]; total: number; rankedUpTo: number }> {
   const sqlite = engineOf(db) === 'sqlite'
-  const expanded = await expandPrefixes(db, query)
+  const expanded = await planned(db, query)
   const { from, relevance } = matches(db, expanded, options)
   const time = sql`coalesce(m.published_at, m.created_at)`
   const recency = options.recency
@@ -340,7 +482,7 @@ export async function searchArticles(
     db,
     sqlite
       ? // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
-        sql`select id, score, count(*) over () as n from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by article_search.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
+        sql`select id, score, count(*) over () as n from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by ${ftsTable(expanded)}.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
       : // The window is chosen without the stored tsvectors (large, kept out of line); only its rows are ranked.
         sql`select id, ts_rank(s.document, w.query) * recency as score, count(*) over () as n from (select m.article_id as id, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) w join article_search s on s.article_id = w.id order by score desc, id desc ${page}`,
   )
@@ -363,7 +505,7 @@ export async function searchFacets(
   options: Pick<SearchOptions, 'visibleOnly' | 'where' | 'now'>,
   facets: ('topic' | 'type' | 'year')[],
 ): Promise<Partial<Record<'topic' | 'type' | 'year', FacetCount[]>>> {
-  const { from } = matches(db, await expandPrefixes(db, query), options)
+  const { from } = matches(db, await planned(db, query), options)
   const ids = sql`select m.article_id from ${from}`
   const year =
     engineOf(db) === 'sqlite'

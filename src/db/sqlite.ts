@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { type Database, type Db, migrationsRoot, type OpenOptions, registerTransactions } from './client.js'
 import * as schema from './schema.js'
+import { SQLITE_TOKENS_DDL } from './search.js'
 
 export const migrationsFolder = join(migrationsRoot, 'sqlite')
 
@@ -35,6 +36,7 @@ export function openSqlite(
     ...(onQuery ? { logger: { logQuery: (sql: string) => onQuery(sql) } } : {}),
   })
   migrate(db, { migrationsFolder })
+  sqlite.exec(SQLITE_TOKENS_DDL)
   registerTransactions(db, transactionsOf(sqlite, db))
   let open = true
   return {

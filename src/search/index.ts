@@ -8,6 +8,7 @@ import { type Db, writeTransaction } from '../db/client.js'
 import { articles, articleTags, articleTopics, authors, bylines, topics } from '../db/schema.js'
 import {
   addSearchTerms,
+  backfillSearchPairs,
   deleteSearchDocument,
   putSearchDocument,
   type SearchDocument,
@@ -104,8 +105,12 @@ export async function rebuildSearchIndex(db: Db): Promise<number> {
   return ids.length
 }
 
-/** At start: an empty index over a database that has articles is built (it was made before search existed). */
+/**
+ * At start: an empty index over a database that has articles is built (it was made before search existed), and
+ * SQLite's word pairs are filled in for articles indexed before they existed (a batch a transaction).
+ */
 export async function ensureSearchIndex(db: Db): Promise<void> {
+  while ((await writeTransaction(db, (tx) => backfillSearchPairs(tx, 200))) > 0);
   if (!(await searchIndexEmpty(db))) return
   const [any] = await db.select({ id: articles.id }).from(articles).limit(1)
   if (any) await rebuildSearchIndex(db)

@@ -14,8 +14,9 @@ CREATE VIRTUAL TABLE `article_search_pairs` USING fts5(
 	tokenize = 'ascii tokenchars ''_'''
 );
 --> statement-breakpoint
--- The pairs of the articles indexed before this table existed are filled in at start, in batches, from this key on
--- (the row goes when they are all in).
-CREATE TABLE `search_pairs_backfill` (`next_key` integer NOT NULL);
+-- The pairs of the articles indexed before this table existed (keys up to `last_key`) are filled in by the server,
+-- in batches, from `next_key` on; the row goes when they are all in. Articles indexed from now on get theirs as
+-- they are written.
+CREATE TABLE `search_pairs_backfill` (`next_key` integer NOT NULL, `last_key` integer NOT NULL);
 --> statement-breakpoint
-INSERT INTO `search_pairs_backfill` (`next_key`) VALUES (0);
+INSERT INTO `search_pairs_backfill` (`next_key`, `last_key`) SELECT 0, coalesce(max(`rowid_key`), 0) FROM `search_meta`;

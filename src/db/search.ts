@@ -150,19 +150,19 @@ async function putPairs(db: Db, key: number, doc: Record<SearchField, string>): 
 }
 
 /**
- * SQLite, at start: the word pairs of articles indexed before the pairs table existed, up to `batch` of them from
- * where the last call stopped. Answers how many it did (0 when all are in, and the marker is gone).
+ * SQLite: the word pairs of articles indexed before the pairs table existed, up to `batch` of them from where the
+ * last call stopped. Answers how many it did (0 when all are in, and the marker is gone).
  */
 export async function backfillSearchPairs(db: Db, batch: number): Promise<number> {
   if (engineOf(db) !== 'sqlite') return 0
-  const [marker] = await rawRows<{ next: number }>(
+  const [marker] = await rawRows<{ next: number; last: number }>(
     db,
-    sql`select next_key as next from search_pairs_backfill`,
+    sql`select next_key as next, last_key as last from search_pairs_backfill`,
   )
   if (marker === undefined) return 0
   const docs = await rawRows<Record<SearchField, string> & { key: number }>(
     db,
-    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${marker.next} order by rowid limit ${batch}`,
+    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${marker.next} and rowid <= ${marker.last} order by rowid limit ${batch}`,
   )
   for (const doc of docs) await putPairs(db, doc.key, doc)
   const last = docs.at(-1)
@@ -295,6 +295,8 @@ async function asPairs(db: Db, query: EngineQuery): Promise<EngineQuery> {
     terms.some((term) => term.prefix || term.words.length < 2)
   )
     return query
+  // Until the pairs of older articles are all in (at the first start after migration 0010), phrases are positional.
+  if ((await rawRows(db, sql`select 1 from search_pairs_backfill limit 1`)).length > 0) return query
   const rewrite = async (term: EngineTerm): Promise<EngineTerm | null> => {
     const tokens = (await tokensOf(db, { body: term.words.join(' ') })).body
     // One token a word, as the parser promises; anything else keeps the positional phrase.

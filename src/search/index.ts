@@ -4,7 +4,7 @@
  * moment it is published and gone the moment it is unpublished or deleted (visibility is decided at query time).
  */
 import { asc, eq } from 'drizzle-orm'
-import { type Db, writeTransaction } from '../db/client.js'
+import { type Db, engineOf, writeTransaction } from '../db/client.js'
 import { articles, articleTags, articleTopics, authors, bylines, topics } from '../db/schema.js'
 import {
   addSearchTerms,
@@ -105,13 +105,31 @@ export async function rebuildSearchIndex(db: Db): Promise<number> {
   return ids.length
 }
 
-/**
- * At start: an empty index over a database that has articles is built (it was made before search existed), and
- * SQLite's word pairs are filled in for articles indexed before they existed (a batch a transaction).
- */
+/** At start: an empty index over a database that has articles is built (it was made before search existed). */
 export async function ensureSearchIndex(db: Db): Promise<void> {
-  while ((await writeTransaction(db, (tx) => backfillSearchPairs(tx, 200))) > 0);
   if (!(await searchIndexEmpty(db))) return
+  // Built with its word pairs: none are left to fill in.
+  await writeTransaction(db, (tx) => backfillSearchPairs(tx, 1))
   const [any] = await db.select({ id: articles.id }).from(articles).limit(1)
   if (any) await rebuildSearchIndex(db)
+}
+
+/**
+ * SQLite's word pairs for the articles indexed before they existed (the first start after migration 0010), filled
+ * in behind the server, 20 articles a transaction, yielding between: phrases use the positional index until they
+ * are all in. `stop` ends it after the batch under way (the server closing).
+ */
+export function fillSearchPairs(db: Db, onError: (error: unknown) => void) {
+  let stopped = engineOf(db) !== 'sqlite'
+  const done = (async () => {
+    while (!stopped && (await writeTransaction(db, (tx) => backfillSearchPairs(tx, 20))) > 0)
+      await new Promise((resolve) => setImmediate(resolve))
+  })().catch(onError)
+  return {
+    done,
+    stop: async () => {
+      stopped = true
+      await done
+    },
+  }
 }

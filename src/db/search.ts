@@ -118,7 +118,7 @@ export async function putSearchDocument(
       db,
       sql`insert into article_search (rowid, article_id, headline, standfirst, body, topics, tags, authors) values (${key}, ${doc.articleId}, ${values})`,
     )
-    await putPairs(db, key, doc)
+    await putPairs(db, key, doc, existing !== undefined)
     return
   }
   await rawExec(
@@ -136,10 +136,15 @@ export async function setVisibility(db: Db, articleId: string, visibility: Searc
   )
 }
 
-/** SQLite: the word pairs of the document indexed under `key` (replacing any). */
-async function putPairs(db: Db, key: number, doc: Record<SearchField, string>): Promise<void> {
+/** SQLite: the word pairs of the document indexed under `key` (replacing any, when `replace`). */
+async function putPairs(
+  db: Db,
+  key: number,
+  doc: Record<SearchField, string>,
+  replace: boolean,
+): Promise<void> {
   const tokens = await tokensOf(db, Object.fromEntries(SEARCH_FIELDS.map((f) => [f, stripMarkers(doc[f])])))
-  await rawExec(db, sql`delete from article_search_pairs where rowid = ${key}`)
+  if (replace) await rawExec(db, sql`delete from article_search_pairs where rowid = ${key}`)
   await rawExec(
     db,
     sql`insert into article_search_pairs (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
@@ -164,7 +169,8 @@ export async function backfillSearchPairs(db: Db, batch: number): Promise<number
     db,
     sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${marker.next} and rowid <= ${marker.last} order by rowid limit ${batch}`,
   )
-  for (const doc of docs) await putPairs(db, doc.key, doc)
+  // An article edited since the migration has its pairs already: replaced, the same.
+  for (const doc of docs) await putPairs(db, doc.key, doc, true)
   const last = docs.at(-1)
   if (last === undefined) await rawExec(db, sql`delete from search_pairs_backfill`)
   else await rawExec(db, sql`update search_pairs_backfill set next_key = ${last.key + 1}`)

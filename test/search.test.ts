@@ -189,6 +189,29 @@ t.test(
     }
     t.ok(found > 100, `${found} phrases found, every one as the positional index finds it`)
 
+    // Many phrase searches at once, while an article is written: each stems its own words.
+    const some = [...phrases].slice(0, 30)
+    const editor = await ctx.auth('content:write')
+    const [writing, ...concurrent] = await Promise.all([
+      ctx.app.inject({
+        method: 'POST',
+        url: '/v1/articles',
+        headers: editor,
+        payload: {
+          headline: 'Words written while others search',
+          authors: ['oc-media'],
+          topics: [],
+          body: { blocks: [paragraph('Searches run while this is indexed.')] },
+        },
+      }),
+      ...some.map((phrase) => answered(phrase)),
+    ])
+    t.equal(writing?.statusCode, 201)
+    for (const [i, phrase] of some.entries()) {
+      const got = concurrent[i] as Awaited<ReturnType<typeof answered>>
+      if (got.total !== (await positional(phrase)).length) t.fail(`${phrase} at once: ${JSON.stringify(got)}`)
+    }
+
     // A database indexed before the pairs existed: its pairs are filled in behind the server.
     const [sample] = [...phrases].slice(2)
     const before = await answered(sample as string)

@@ -159,22 +159,39 @@ interface Session {
   ): Prepared<unknown>
 }
 
+/**
+ * SQLite only: a raw statement prepared once and run synchronously, for steps that must follow one another with
+ * nothing in between (an await lets another request's statements run on the same connection).
+ */
+export function syncStatement<R>(
+  db: Db,
+  query: SQL,
+): { all(params?: Record<string, unknown>): R[]; run(params?: Record<string, unknown>): void } {
+  if (engineOf(db) !== 'sqlite') throw new Error('synchronous statements are SQLite’s')
+  const { session, dialect } = db as unknown as {
+    session: Session
+    dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }
+  }
+  const prepared = session.prepareQuery(dialect.sqlToQuery(query), undefined, 'all', false)
+  return {
+    all: (params) => (prepared.all as NonNullable<typeof prepared.all>)(params) as R[],
+    run: (params) => {
+      ;(prepared.run as NonNullable<typeof prepared.run>)(params)
+    },
+  }
+}
+
 /** A raw statement with placeholders (`sql.placeholder`), prepared once: rows with column names as the SQL spells them. */
 export function rawStatement<R>(db: Db, query: SQL, name: string): Statement<R> {
   const { session, dialect } = db as unknown as {
     session: Session
     dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }
   }
-  const built = dialect.sqlToQuery(query)
   if (engineOf(db) === 'sqlite') {
-    const prepared = session.prepareQuery(built, undefined, 'all', false)
-    return {
-      all: async (params) => (prepared.all as NonNullable<typeof prepared.all>)(params) as R[],
-      run: async (params) => {
-        ;(prepared.run as NonNullable<typeof prepared.run>)(params)
-      },
-    }
+    const prepared = syncStatement<R>(db, query)
+    return { all: async (params) => prepared.all(params), run: async (params) => prepared.run(params) }
   }
+  const built = dialect.sqlToQuery(query)
   const prepared = session.prepareQuery(built, undefined, name, false)
   return {
     all: async (params) => ((await prepared.execute(params)) as { rows: R[] }).rows,

@@ -7,7 +7,7 @@
  * bound parameter.
  */
 import { type SQL, sql } from 'drizzle-orm'
-import { type Db, engineOf, preparedOnce, rawExec, rawRows, rawStatement } from './client.js'
+import { type Db, engineOf, preparedOnce, rawExec, rawRows, syncStatement } from './client.js'
 
 export const SEARCH_FIELDS = ['headline', 'standfirst', 'body', 'topics', 'tags', 'authors'] as const
 export type SearchField = (typeof SEARCH_FIELDS)[number]
@@ -23,32 +23,33 @@ export interface SearchDocument extends Record<SearchField, string> {
 export const SQLITE_TOKENS_DDL = `create virtual table temp.search_tokens using fts5(${SEARCH_FIELDS.join(', ')}, tokenize = 'porter unicode61 remove_diacritics 2'); create virtual table temp.search_tokens_v using fts5vocab(temp, search_tokens, 'instance')`
 
 const tokenStatements = preparedOnce((db: Db) => ({
-  clear: rawStatement(db, sql`delete from temp.search_tokens`, 'search_tokens_clear'),
-  put: rawStatement(
+  clear: syncStatement(db, sql`delete from temp.search_tokens`),
+  put: syncStatement(
     db,
     sql`insert into temp.search_tokens (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (1, ${sql.join(
       SEARCH_FIELDS.map((f) => sql.placeholder(f)),
       sql`, `,
     )})`,
-    'search_tokens_put',
   ),
-  read: rawStatement<{ term: string; col: SearchField; offset: number }>(
+  read: syncStatement<{ term: string; col: SearchField; offset: number }>(
     db,
     sql`select term, col, "offset" from temp.search_tokens_v`,
-    'search_tokens_read',
   ),
 }))
 
-/** Each field's tokens, in order, exactly as SQLite's search index sees them. */
-async function tokensOf(db: Db, fields: Partial<Record<SearchField, string>>) {
+/**
+ * Each field's tokens, in order, exactly as SQLite's search index sees them. Synchronous: the scratch table holds
+ * one text at a time, so no other request may run between writing it and reading it back.
+ */
+function tokensOf(db: Db, fields: Partial<Record<SearchField, string>>) {
   const statements = tokenStatements(db)
-  await statements.clear.run()
-  await statements.put.run(Object.fromEntries(SEARCH_FIELDS.map((f) => [f, fields[f] ?? ''])))
+  statements.clear.run()
+  statements.put.run(Object.fromEntries(SEARCH_FIELDS.map((f) => [f, fields[f] ?? ''])))
   const tokens = Object.fromEntries(SEARCH_FIELDS.map((f) => [f, [] as string[]])) as Record<
     SearchField,
     string[]
   >
-  for (const { term, col, offset } of await statements.read.all()) tokens[col][offset] = term
+  for (const { term, col, offset } of statements.read.all()) tokens[col][offset] = term
   return tokens
 }
 
@@ -143,7 +144,7 @@ async function putPairs(
   doc: Record<SearchField, string>,
   replace: boolean,
 ): Promise<void> {
-  const tokens = await tokensOf(db, Object.fromEntries(SEARCH_FIELDS.map((f) => [f, stripMarkers(doc[f])])))
+  const tokens = tokensOf(db, Object.fromEntries(SEARCH_FIELDS.map((f) => [f, stripMarkers(doc[f])])))
   if (replace) await rawExec(db, sql`delete from article_search_pairs where rowid = ${key}`)
   await rawExec(
     db,
@@ -303,29 +304,20 @@ async function asPairs(db: Db, query: EngineQuery): Promise<EngineQuery> {
     return query
   // Until the pairs of older articles are all in (at the first start after migration 0010), phrases are positional.
   if ((await rawRows(db, sql`select 1 from search_pairs_backfill limit 1`)).length > 0) return query
-  const rewrite = async (term: EngineTerm): Promise<EngineTerm | null> => {
-    const tokens = (await tokensOf(db, { body: term.words.join(' ') })).body
+  const rewritten = new Map<EngineTerm, EngineTerm>()
+  for (const term of terms) {
+    const tokens = tokensOf(db, { body: term.words.join(' ') }).body
     // One token a word, as the parser promises; anything else keeps the positional phrase.
-    if (tokens.length !== term.words.length || tokens.some((t) => !/^[\p{L}\p{N}]+$/u.test(t))) return null
-    return { words: pairsOf(tokens).split(' '), prefix: false }
+    if (tokens.length !== term.words.length || tokens.some((t) => !/^[\p{L}\p{N}]+$/u.test(t))) return query
+    rewritten.set(term, { words: pairsOf(tokens).split(' '), prefix: false })
   }
-  const groups: EngineTerm[][] = []
-  for (const group of query.groups) {
-    const rewritten: EngineTerm[] = []
-    for (const term of group) {
-      const pairs = await rewrite(term)
-      if (pairs === null) return query
-      rewritten.push(pairs)
-    }
-    groups.push(rewritten)
+  const pairs = (term: EngineTerm) => rewritten.get(term) as EngineTerm
+  return {
+    ...query,
+    groups: query.groups.map((group) => group.map(pairs)),
+    excluded: query.excluded.map(pairs),
+    pairs: true,
   }
-  const excluded: EngineTerm[] = []
-  for (const term of query.excluded) {
-    const pairs = await rewrite(term)
-    if (pairs === null) return query
-    excluded.push(pairs)
-  }
-  return { ...query, groups, excluded, pairs: true }
 }
 
 /** The SQLite table a planned query matches on. */

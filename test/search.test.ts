@@ -130,6 +130,9 @@ t.test('phrases: stemmed and folded, of two words or more, and they follow edits
   t.same(slugs(either), ['ceasefire-in-body', 'old-ceasefire'], 'either phrase')
   t.equal(either.page.total, 2)
   t.same(slugs(await phrase('"ceasefire held" -"the night"')), [], 'an excluded phrase')
+  t.same(slugs(await phrase('"jermuk residents"')), [], 'a phrase stays in one field: headline, then body')
+  t.same(slugs(await phrase('"delegation nagorno"')), [], 'headline, then topics')
+  t.same(slugs(await phrase('"karabakh ani"')), [], 'topics, then the author')
   const [body] = (await phrase('"ceasefire held"')).data
   await ctx.app.inject({
     method: 'PATCH',

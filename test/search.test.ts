@@ -433,6 +433,92 @@ t.test(
   },
 )
 
+t.test(
+  'SQLite: a full window among the newest articles is ranked from the recent index, with the same matches',
+  { skip: engine !== 'sqlite' && 'the recent index is SQLite’s' },
+  async (t) => {
+    const { ctx, editor } = await newsroom(t, { SEARCH_RANK_WINDOW: '2' })
+    const db = ctx.database.db
+    // Four articles instead of 5,000, so that windows fall in and out of it.
+    await rawExec(db, sql`update search_recent set size = 4`)
+    const answer = async (q: string) => {
+      const { response, queries } = await ctx.queriesOf(`/v1/search?q=${encodeURIComponent(q)}&limit=10`)
+      const body = response.json()
+      const recent = queries.some((s) => s.includes('article_search_recent match'))
+      const whole = queries.some((s) => s.includes('bm25(article_search,'))
+      return {
+        slugs: slugs(body).sort(),
+        total: body.page.total,
+        from: whole ? 'whole' : recent ? 'recent' : '?',
+      }
+    }
+    const recentKeys = async () =>
+      (
+        await rawRows<{ key: number }>(
+          db,
+          sql`select rowid as key from article_search_recent where article_search_recent match 'avetisyan' order by rowid`,
+        )
+      ).map((r) => Number(r.key))
+    const write = (slug: string, body: string) => {
+      ctx.clock.advance(60_000)
+      return article(ctx, editor, {
+        slug,
+        headline: `Harbour report ${slug}`,
+        authors: ['ani-avetisyan'],
+        publish: true,
+        body: { blocks: [paragraph(body)] },
+      })
+    }
+    // The newsroom's five articles are keys 1-5; these are 6-9: the floor rises to 6.
+    for (const n of [1, 2, 3, 4]) await write(`harbour-${n}`, `Cranes stood idle on pier ${n}.`)
+    t.same(await recentKeys(), [6, 7, 8, 9], 'the four newest, and only they')
+    t.same(await rawRows(db, sql`select floor, size from search_recent`), [{ floor: 6, size: 4 }])
+
+    t.same(
+      await answer('harbour'),
+      { slugs: ['harbour-3', 'harbour-4'], total: 4, from: 'recent' },
+      'a window full among the newest is ranked there',
+    )
+    t.same(await answer('avetisyan'), { slugs: ['harbour-3', 'harbour-4'], total: 9, from: 'recent' })
+    t.same(
+      await answer('ceasefire'),
+      { slugs: ['ceasefire-in-body', 'old-ceasefire'], total: 3, from: 'whole' },
+      'a window reaching below the floor is ranked on the whole index, with the same matches',
+    )
+    t.same(await answer('ceasefire jermuk'), {
+      slugs: ['ceasefire-in-body', 'ceasefire-in-headline'],
+      total: 2,
+      from: 'whole',
+    })
+
+    // Deleted and edited articles leave the recent index at once.
+    const deleted = await ctx.app.inject({ method: 'DELETE', url: '/v1/articles/harbour-4', headers: editor })
+    t.equal(deleted.statusCode, 204)
+    t.same(await recentKeys(), [6, 7, 8])
+    t.same(await answer('harbour'), { slugs: ['harbour-2', 'harbour-3'], total: 3, from: 'recent' })
+    const edited = await ctx.app.inject({
+      method: 'PATCH',
+      url: '/v1/articles/harbour-3',
+      headers: editor,
+      payload: { headline: 'Quay report' },
+    })
+    t.equal(edited.statusCode, 200)
+    t.same(await answer('harbour'), { slugs: ['harbour-1', 'harbour-2'], total: 2, from: 'recent' })
+    t.same(await answer('quay pier'), { slugs: ['harbour-3'], total: 1, from: 'whole' })
+
+    // New articles (the deleted one's key is used again): past four, the oldest leaves, and windows reaching it
+    // are ranked on the whole index.
+    await write('harbour-5', 'Cranes moved again.')
+    t.same(await recentKeys(), [6, 7, 8, 9])
+    await write('harbour-6', 'Cranes moved at night.')
+    t.same(await recentKeys(), [7, 8, 9, 10])
+    t.same(await rawRows(db, sql`select floor from search_recent`), [{ floor: 7 }])
+    t.same(await answer('harbour'), { slugs: ['harbour-5', 'harbour-6'], total: 4, from: 'recent' })
+    t.same(await answer('harbour -cranes'), { slugs: [], total: 0, from: 'whole' })
+    t.same(await answer('harbour idle'), { slugs: ['harbour-1', 'harbour-2'], total: 2, from: 'whole' })
+  },
+)
+
 t.test('prefixes of every length, drafts and scheduled articles left out of the total', async (t) => {
   const { ctx, editor } = await newsroom(t)
   const words = (n: number, stem: string) =>

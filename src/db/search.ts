@@ -120,6 +120,7 @@ export async function putSearchDocument(
       sql`insert into article_search (rowid, article_id, headline, standfirst, body, topics, tags, authors) values (${key}, ${doc.articleId}, ${values})`,
     )
     await putPairs(db, key, doc, existing !== undefined)
+    await putRecent(db, key, doc, existing !== undefined)
     return
   }
   await rawExec(
@@ -156,6 +157,35 @@ async function putPairs(
 }
 
 /**
+ * SQLite: the document indexed under `key` in the recent index, when it is among the newest (every article from the
+ * floor up is there); a new article raises the floor to keep `size` of them (5,000, migration 0011), and the
+ * articles below it leave.
+ */
+async function putRecent(
+  db: Db,
+  key: number,
+  doc: Record<SearchField, string>,
+  replace: boolean,
+): Promise<void> {
+  const [row] = await rawRows<{ floor: number; size: number }>(db, sql`select floor, size from search_recent`)
+  if (row === undefined) return
+  const floor = Number(row.floor)
+  if (key < floor) return
+  if (replace) await rawExec(db, sql`delete from article_search_recent where rowid = ${key}`)
+  await rawExec(
+    db,
+    sql`insert into article_search_recent (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
+      SEARCH_FIELDS.map((f) => sql`${stripMarkers(doc[f])}`),
+      sql`, `,
+    )})`,
+  )
+  const raised = key - Number(row.size) + 1
+  if (raised <= floor) return
+  await rawExec(db, sql`delete from article_search_recent where rowid >= ${floor} and rowid < ${raised}`)
+  await rawExec(db, sql`update search_recent set floor = ${raised}`)
+}
+
+/**
  * SQLite: the word pairs of articles indexed before the pairs table existed, up to `batch` of them from where the
  * last call stopped. Answers how many it did (0 when all are in, and the marker is gone).
  */
@@ -180,10 +210,11 @@ export async function backfillSearchPairs(db: Db, batch: number): Promise<number
 
 export async function deleteSearchDocument(db: Db, articleId: string): Promise<void> {
   if (engineOf(db) === 'sqlite') {
-    await rawExec(
-      db,
-      sql`delete from article_search_pairs where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
-    )
+    for (const table of [sql`article_search_pairs`, sql`article_search_recent`])
+      await rawExec(
+        db,
+        sql`delete from ${table} where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
+      )
     await rawExec(
       db,
       sql`delete from article_search where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
@@ -286,12 +317,26 @@ async function expandWords(db: Db, query: EngineQuery): Promise<EngineQuery> {
 function planned(db: Db, query: EngineQuery): Promise<EngineQuery> {
   let plan = plans.get(query)
   if (plan === undefined) {
-    plan = expandPrefixes(db, query).then((expanded) => asPairs(db, expanded))
+    plan = expandPrefixes(db, distinct(query)).then((expanded) => asPairs(db, expanded))
     plans.set(query, plan)
   }
   return plan
 }
 const plans = new WeakMap<EngineQuery, Promise<EngineQuery>>()
+
+/** The query with each word, phrase and alternative once ("time time day" reads each list once): the same matches. */
+function distinct(query: EngineQuery): EngineQuery {
+  const keyOf = (term: EngineTerm) => `${term.words.join(' ')}${term.prefix ? '*' : ''}`
+  const once = <T>(items: T[], key: (item: T) => string) => [
+    ...new Map(items.map((item) => [key(item), item])).values(),
+  ]
+  const groups = query.groups.map((group) => once(group, keyOf))
+  return {
+    ...query,
+    groups: once(groups, (group) => group.map(keyOf).sort().join('|')),
+    excluded: once(query.excluded, keyOf),
+  }
+}
 
 async function asPairs(db: Db, query: EngineQuery): Promise<EngineQuery> {
   const terms = [...query.groups.flat(), ...query.excluded]
@@ -380,7 +425,12 @@ export interface SearchHit {
  * `from … where …` of a search, with `m.article_id`, `m.published_at`, `m.created_at` and `relevance`: on SQLite the
  * FTS table with `search_meta` (integer keys, small rows); on PostgreSQL the index table itself (`m`).
  */
-function matches(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visibleOnly' | 'where' | 'now'>) {
+function matches(
+  db: Db,
+  query: EngineQuery,
+  options: Pick<SearchOptions, 'visibleOnly' | 'where' | 'now'>,
+  recent = false,
+) {
   const sqlite = engineOf(db) === 'sqlite'
   const joinArticles = options.where.length > 0 ? sql` join articles on articles.id = m.article_id` : sql``
   const conditions = [
@@ -388,18 +438,22 @@ function matches(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visib
     ...options.where,
   ]
   const extra = conditions.length > 0 ? sql` and ${sql.join(conditions, sql` and `)}` : sql``
-  const table = ftsTable(query)
+  const table = recent ? sql.raw('article_search_recent') : ftsTable(query)
   return sqlite
     ? {
         from: sql`${table} join search_meta m on m.rowid_key = ${table}.rowid${joinArticles} where ${table} match ${ftsExpression(query)}${extra}`,
-        // The same weights on the pairs table, which has no article id column.
+        // The same weights on the tables without an article id column.
         relevance: query.pairs
           ? sql`(-bm25(article_search_pairs, 10, 3, 1, 5, 5, 3))`
-          : sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`,
+          : recent
+            ? sql`(-bm25(article_search_recent, 10, 3, 1, 5, 5, 3))`
+            : sql`(-bm25(article_search, 0, 10, 3, 1, 5, 5, 3))`,
+        table,
       }
     : {
         from: sql`article_search m${joinArticles}, (select ${tsQuery(query)} as query) q where m.document @@ q.query${extra}`,
         relevance: sql`ts_rank(m.document, q.query)`,
+        table: sql`m`,
       }
 }
 
@@ -478,14 +532,28 @@ export async function searchArticles(
   // Relevance: the window of the newest-indexed matches, ranked. When it is not full it held every match, so it
   // also gives the total; only a full window needs the matches counted (by the index alone, nothing ranked).
   const window = options.rankWindow
-  const hits = await rawRows<{ id: string; score: number; n: number }>(
-    db,
-    sqlite
-      ? // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
-        sql`select id, score, count(*) over () as n from (select m.article_id as id, ${relevance} * ${recency} as score from ${from} order by ${ftsTable(expanded)}.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
-      : // The window is chosen without the stored tsvectors (large, kept out of line); only its rows are ranked.
-        sql`select id, ts_rank(s.document, w.query) * recency as score, count(*) over () as n from (select m.article_id as id, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) w join article_search s on s.article_id = w.id order by score desc, id desc ${page}`,
-  )
+  // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
+  const ranked = (m: ReturnType<typeof matches>) =>
+    sql`select id, score, count(*) over () as n from (select m.article_id as id, ${m.relevance} * ${recency} as score from ${m.from} order by ${m.table}.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
+  // bm25 also counts, on each query, the articles that have each word: over the whole archive, that reads the whole
+  // list of a common word. A full window among the newest articles is the same window, ranked on short lists.
+  const recent =
+    sqlite && !expanded.pairs
+      ? await rawRows<{ id: string; score: number; n: number }>(
+          db,
+          ranked(matches(db, expanded, options, true)),
+        )
+      : []
+  const hits =
+    recent.length > 0 && Number(recent[0]?.n) === window
+      ? recent
+      : await rawRows<{ id: string; score: number; n: number }>(
+          db,
+          sqlite
+            ? ranked({ from, relevance, table: ftsTable(expanded) })
+            : // The window is chosen without the stored tsvectors (large, kept out of line); only its rows are ranked.
+              sql`select id, ts_rank(s.document, w.query) * recency as score, count(*) over () as n from (select m.article_id as id, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) w join article_search s on s.article_id = w.id order by score desc, id desc ${page}`,
+        )
   const inWindow = hits.length > 0 ? Number(hits[0]?.n) : undefined
   if (options.count === false) return { hits: round(hits), total: hits.length, rankedUpTo: hits.length }
   const total = inWindow !== undefined && inWindow < window ? inWindow : await countAll()

@@ -1,0 +1,24 @@
+-- The newest 5,000 indexed articles again, as an index alone: relevance ranks the newest matches of a query, and
+-- when they are all among these articles, ranking them here reads short lists (how common a word is, which bm25
+-- needs, is counted over these 5,000 instead of the whole archive) (src/db/search.ts). It holds every indexed
+-- article whose key is at least `search_recent.floor`; the floor rises as articles are added, to keep `size` of them.
+CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
+	`headline`,
+	`standfirst`,
+	`body`,
+	`topics`,
+	`tags`,
+	`authors`,
+	content = '',
+	contentless_delete = 1,
+	tokenize = 'porter unicode61 remove_diacritics 2',
+	prefix = '2 3 4'
+);
+--> statement-breakpoint
+CREATE TABLE `search_recent` (`floor` integer NOT NULL, `size` integer NOT NULL);
+--> statement-breakpoint
+INSERT INTO `search_recent` (`floor`, `size`) SELECT max(coalesce(max(`rowid_key`), 0) - 4999, 1), 5000 FROM `search_meta`;
+--> statement-breakpoint
+INSERT INTO `article_search_recent` (`rowid`, `headline`, `standfirst`, `body`, `topics`, `tags`, `authors`)
+	SELECT `rowid`, `headline`, `standfirst`, `body`, `topics`, `tags`, `authors` FROM `article_search`
+	WHERE `rowid` >= (SELECT `floor` FROM `search_recent`);

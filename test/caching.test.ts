@@ -548,6 +548,29 @@ t.test(
         `${query}: read in order from the index, no sort of all matches`,
       )
     }
+    // After every write, the next scheduled publication and the next embargo to end are looked up.
+    const editor = await ctx.auth('content:write')
+    const draft = await article(ctx, editor, { headline: 'Scheduling looked up', authors: ['oc-media'] })
+    const { queries, response } = await ctx.queriesOf({
+      method: 'POST',
+      url: `/v1/articles/${draft.id}/publish`,
+      headers: editor,
+      payload: {},
+    })
+    t.equal(response.statusCode, 200)
+    const lookups = queries.filter((q) => /select min\(/.test(q))
+    t.equal(lookups.length, 2, 'the next publication and the next embargo')
+    for (const lookup of lookups) {
+      const plan = sqlite
+        .prepare(`explain query plan ${lookup}`)
+        .all(...Array.from({ length: (lookup.match(/\?/g) ?? []).length }, () => 1))
+        .map((row) => (row as { detail: string }).detail)
+      t.match(
+        plan.join('; '),
+        /SEARCH articles USING (COVERING )?INDEX \w+ \(status=\? AND (published_at|embargo_until)>\?\)/,
+        `straight to the next one in an index: ${plan.join('; ')}`,
+      )
+    }
   },
 )
 

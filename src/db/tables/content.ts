@@ -73,6 +73,8 @@ export const articles = sqliteTable(
   },
   (t) => [
     index('articles_visible_idx').on(t.status, t.publishedAt, t.id),
+    // The next embargo to end (src/articles/store.ts nextScheduled), after every write: not a scan of the archive.
+    index('articles_embargo_idx').on(t.status, t.embargoUntil),
     index('articles_type_idx').on(t.type, t.publishedAt),
   ],
 )

@@ -1,0 +1,1 @@
+CREATE INDEX "articles_embargo_idx" ON "articles" USING btree ("status","embargo_until");

@@ -1,0 +1,1 @@
+CREATE INDEX `articles_embargo_idx` ON `articles` (`status`,`embargo_until`);

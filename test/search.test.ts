@@ -485,6 +485,17 @@ t.test(
       { slugs: ['ceasefire-in-body', 'old-ceasefire'], total: 3, from: 'whole' },
       'a window reaching below the floor is ranked on the whole index, with the same matches',
     )
+    // Snippets come from either index, the same.
+    const marked = async (q: string) =>
+      (await search(ctx, `q=${q}&limit=10`)).body.data.map((h: Hit) => [h.article.slug, h.highlights.headline])
+    t.same(await marked('harbour'), [
+      ['harbour-4', '<mark>Harbour</mark> report <mark>harbour</mark>-4'],
+      ['harbour-3', '<mark>Harbour</mark> report <mark>harbour</mark>-3'],
+    ])
+    t.same(await marked('ceasefire'), [
+      ['old-ceasefire', '<mark>Ceasefire</mark> talks in Moscow'],
+      ['ceasefire-in-body', undefined],
+    ])
     t.same(await answer('ceasefire jermuk'), {
       slugs: ['ceasefire-in-body', 'ceasefire-in-headline'],
       total: 2,

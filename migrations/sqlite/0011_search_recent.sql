@@ -1,7 +1,8 @@
--- The newest 5,000 indexed articles again, as an index alone: relevance ranks the newest matches of a query, and
--- when they are all among these articles, ranking them here reads short lists (how common a word is, which bm25
--- needs, is counted over these 5,000 instead of the whole archive) (src/db/search.ts). It holds every indexed
--- article whose key is at least `search_recent.floor`; the floor rises as articles are added, to keep `size` of them.
+-- The newest 5,000 indexed articles again: relevance ranks the newest matches of a query, and when they are all
+-- among these articles, ranking them here reads short lists (how common a word is, which bm25 needs, is counted
+-- over these 5,000 instead of the whole archive), and so does finding their snippets (a small index has fewer
+-- segments to look each word up in) (src/db/search.ts). It holds every indexed article whose key is at least
+-- `search_recent.floor`; the floor rises as articles are added, to keep `size` of them.
 CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
 	`headline`,
 	`standfirst`,
@@ -9,8 +10,6 @@ CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
 	`topics`,
 	`tags`,
 	`authors`,
-	content = '',
-	contentless_delete = 1,
 	tokenize = 'porter unicode61 remove_diacritics 2',
 	prefix = '2 3 4'
 );

@@ -439,7 +439,7 @@ t.test(
   async (t) => {
     const { ctx, editor } = await newsroom(t, { SEARCH_RANK_WINDOW: '2' })
     const db = ctx.database.db
-    // Four articles instead of 5,000, so that windows fall in and out of it.
+    // Four articles (and one more) instead of 5,000, so that windows fall in and out of it.
     await rawExec(db, sql`update search_recent set size = 4`)
     const answer = async (q: string) => {
       const { response, queries } = await ctx.queriesOf(`/v1/search?q=${encodeURIComponent(q)}&limit=10`)
@@ -469,10 +469,10 @@ t.test(
         body: { blocks: [paragraph(body)] },
       })
     }
-    // The newsroom's five articles are keys 1-5; these are 6-9: the floor rises to 6.
+    // The newsroom's five articles are keys 1-5; these are 6-9: past five, the floor rises to keep four.
     for (const n of [1, 2, 3, 4]) await write(`harbour-${n}`, `Cranes stood idle on pier ${n}.`)
-    t.same(await recentKeys(), [6, 7, 8, 9], 'the four newest, and only they')
-    t.same(await rawRows(db, sql`select floor, size from search_recent`), [{ floor: 6, size: 4 }])
+    t.same(await recentKeys(), [5, 6, 7, 8, 9], 'the newest, and only they')
+    t.same(await rawRows(db, sql`select floor, size from search_recent`), [{ floor: 5, size: 4 }])
 
     t.same(
       await answer('harbour'),
@@ -487,7 +487,10 @@ t.test(
     )
     // Snippets come from either index, the same.
     const marked = async (q: string) =>
-      (await search(ctx, `q=${q}&limit=10`)).body.data.map((h: Hit) => [h.article.slug, h.highlights.headline])
+      (await search(ctx, `q=${q}&limit=10`)).body.data.map((h: Hit) => [
+        h.article.slug,
+        h.highlights.headline,
+      ])
     t.same(await marked('harbour'), [
       ['harbour-4', '<mark>Harbour</mark> report <mark>harbour</mark>-4'],
       ['harbour-3', '<mark>Harbour</mark> report <mark>harbour</mark>-3'],
@@ -502,10 +505,31 @@ t.test(
       from: 'whole',
     })
 
+    // Unpublished articles on either side of the floor are left out of the total.
+    for (const slug of ['ceasefire-in-body', 'harbour-1']) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: `/v1/articles/${slug}/unpublish`,
+        headers: editor,
+      })
+      t.equal(res.statusCode, 200)
+    }
+    t.equal((await answer('avetisyan')).total, 7, 'unpublished: not counted')
+    t.equal((await answer('ceasefire')).total, 2)
+    for (const slug of ['ceasefire-in-body', 'harbour-1']) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: `/v1/articles/${slug}/publish`,
+        headers: editor,
+      })
+      t.equal(res.statusCode, 200)
+    }
+    t.equal((await answer('avetisyan')).total, 9)
+
     // Deleted and edited articles leave the recent index at once.
     const deleted = await ctx.app.inject({ method: 'DELETE', url: '/v1/articles/harbour-4', headers: editor })
     t.equal(deleted.statusCode, 204)
-    t.same(await recentKeys(), [6, 7, 8])
+    t.same(await recentKeys(), [5, 6, 7, 8])
     t.same(await answer('harbour'), { slugs: ['harbour-2', 'harbour-3'], total: 3, from: 'recent' })
     const edited = await ctx.app.inject({
       method: 'PATCH',
@@ -517,10 +541,10 @@ t.test(
     t.same(await answer('harbour'), { slugs: ['harbour-1', 'harbour-2'], total: 2, from: 'recent' })
     t.same(await answer('quay pier'), { slugs: ['harbour-3'], total: 1, from: 'whole' })
 
-    // New articles (the deleted one's key is used again): past four, the oldest leaves, and windows reaching it
+    // New articles (the deleted one's key is used again): past five, the oldest leave, and windows reaching them
     // are ranked on the whole index.
     await write('harbour-5', 'Cranes moved again.')
-    t.same(await recentKeys(), [6, 7, 8, 9])
+    t.same(await recentKeys(), [5, 6, 7, 8, 9])
     await write('harbour-6', 'Cranes moved at night.')
     t.same(await recentKeys(), [7, 8, 9, 10])
     t.same(await rawRows(db, sql`select floor from search_recent`), [{ floor: 7 }])

@@ -2,7 +2,7 @@
 -- among these articles, ranking them here reads short lists (how common a word is, which bm25 needs, is counted
 -- over these 5,000 instead of the whole archive), and so does finding their snippets (a small index has fewer
 -- segments to look each word up in) (src/db/search.ts). It holds every indexed article whose key is at least
--- `search_recent.floor`; the floor rises as articles are added, to keep `size` of them.
+-- `search_recent.floor`; the floor rises as articles are added, to keep `size` of them (and up to a fiftieth more).
 CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
 	`headline`,
 	`standfirst`,

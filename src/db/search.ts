@@ -158,8 +158,10 @@ async function putPairs(
 
 /**
  * SQLite: the document indexed under `key` in the recent index, when it is among the newest (every article from the
- * floor up is there); a new article raises the floor to keep `size` of them (5,000, migration 0011), and the
- * articles below it leave.
+ * floor up is there). It keeps `size` of them (5,000, migration 0011) and up to a fiftieth more: past that, a new
+ * article raises the floor and the articles below it leave together. (Deleting a lower key than one just written
+ * makes FTS5 write out what it holds in memory, so evicting one at each write would cut a batch into segments of
+ * one article.)
  */
 async function putRecent(
   db: Db,
@@ -170,7 +172,13 @@ async function putRecent(
   const [row] = await rawRows<{ floor: number; size: number }>(db, sql`select floor, size from search_recent`)
   if (row === undefined) return
   const floor = Number(row.floor)
+  const size = Number(row.size)
   if (key < floor) return
+  if (key - floor + 1 > size + Math.max(1, Math.floor(size / 50))) {
+    const raised = key - size + 1
+    await rawExec(db, sql`delete from article_search_recent where rowid >= ${floor} and rowid < ${raised}`)
+    await rawExec(db, sql`update search_recent set floor = ${raised}`)
+  }
   if (replace) await rawExec(db, sql`delete from article_search_recent where rowid = ${key}`)
   await rawExec(
     db,
@@ -179,10 +187,6 @@ async function putRecent(
       sql`, `,
     )})`,
   )
-  const raised = key - Number(row.size) + 1
-  if (raised <= floor) return
-  await rawExec(db, sql`delete from article_search_recent where rowid >= ${floor} and rowid < ${raised}`)
-  await rawExec(db, sql`update search_recent set floor = ${raised}`)
 }
 
 /**
@@ -477,17 +481,39 @@ async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions,
     sql`select rowid_key as key from search_meta where status < 'published' union all select rowid_key from search_meta where status > 'published' union all select rowid_key from search_meta where status = 'published' and published_at > ${options.now} union all select rowid_key from search_meta where status = 'published' and published_at is null limit ${HIDDEN_LOOKUPS + 1}`,
   )
   if (keys.length === 0) return Number(all?.n ?? 0)
-  const [hidden] =
-    keys.length > HIDDEN_LOOKUPS
-      ? await rawRows<{ n: number }>(
-          db,
-          sql`select count(*) as n from ${table} join search_meta m on m.rowid_key = ${table}.rowid where ${table} match ${expression} and not (m.status = 'published' and m.published_at <= ${options.now})`,
+  if (keys.length > HIDDEN_LOOKUPS) {
+    const [hidden] = await rawRows<{ n: number }>(
+      db,
+      sql`select count(*) as n from ${table} join search_meta m on m.rowid_key = ${table}.rowid where ${table} match ${expression} and not (m.status = 'published' and m.published_at <= ${options.now})`,
+    )
+    return Number(all?.n ?? 0) - Number(hidden?.n ?? 0)
+  }
+  // Drafts and scheduled articles are mostly among the newest: the recent index looks them up faster.
+  const [recent] = query.pairs
+    ? []
+    : await rawRows<{ floor: number }>(db, sql`select floor from search_recent`)
+  const floor = Number(recent?.floor ?? Number.POSITIVE_INFINITY)
+  const lookups = async (on: SQL, list: number[]) =>
+    list.length === 0
+      ? 0
+      : Number(
+          (
+            await rawRows<{ n: number }>(
+              db,
+              sql`select count(*) as n from ${on} where ${on} match ${expression} and rowid in (select value from json_each(${JSON.stringify(list)}))`,
+            )
+          )[0]?.n ?? 0,
         )
-      : await rawRows<{ n: number }>(
-          db,
-          sql`select count(*) as n from ${table} where ${table} match ${expression} and rowid in (select value from json_each(${JSON.stringify(keys.map((k) => k.key))}))`,
-        )
-  return Number(all?.n ?? 0) - Number(hidden?.n ?? 0)
+  const hidden =
+    (await lookups(
+      sql.raw('article_search_recent'),
+      keys.map((k) => Number(k.key)).filter((key) => key >= floor),
+    )) +
+    (await lookups(
+      table,
+      keys.map((k) => Number(k.key)).filter((key) => key < floor),
+    ))
+  return Number(all?.n ?? 0) - hidden
 }
 
 /**

@@ -14,6 +14,10 @@ CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
 	prefix = '2 3 4'
 );
 --> statement-breakpoint
+-- Merged whenever two segments share a level (a little at each eviction, src/db/search.ts): fewer segments to seek
+-- each word in.
+INSERT INTO `article_search_recent` (`article_search_recent`, `rank`) VALUES ('usermerge', 2);
+--> statement-breakpoint
 CREATE TABLE `search_recent` (`floor` integer NOT NULL, `size` integer NOT NULL);
 --> statement-breakpoint
 INSERT INTO `search_recent` (`floor`, `size`) SELECT max(coalesce(max(`rowid_key`), 0) - 4999, 1), 5000 FROM `search_meta`;

@@ -178,6 +178,12 @@ async function putRecent(
     const raised = key - size + 1
     await rawExec(db, sql`delete from article_search_recent where rowid >= ${floor} and rowid < ${raised}`)
     await rawExec(db, sql`update search_recent set floor = ${raised}`)
+    // And some merging (usermerge 2, migration 0011) keeps the index in fewer segments to seek each word in. Not at
+    // every write: merging writes out what FTS5 holds in memory, as the eviction does.
+    await rawExec(
+      db,
+      sql`insert into article_search_recent (article_search_recent, rank) values ('merge', 500)`,
+    )
   }
   if (replace) await rawExec(db, sql`delete from article_search_recent where rowid = ${key}`)
   await rawExec(

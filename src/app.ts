@@ -29,7 +29,7 @@ import { syndicationReads, syndicationRoutes } from './partners/routes.js'
 import { popularityRoutes } from './popularity/routes.js'
 import { Popularity } from './popularity/service.js'
 import { SharedViewRules } from './popularity/shared.js'
-import { ensureSearchIndex, fillSearchPairs } from './search/index.js'
+import { ensureSearchIndex, fillSearchIndexes } from './search/index.js'
 import { searchRoutes } from './search/routes.js'
 import { connectRedis } from './shared/redis.js'
 
@@ -303,10 +303,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(syndicationRoutes, { ...feature, factTables })
   await app.register(searchRoutes, feature)
   await ensureSearchIndex(database.db)
-  const pairs = fillSearchPairs(database.db, (error) =>
-    app.log.error({ err: error }, 'filling word pairs failed'),
+  const filling = fillSearchIndexes(database.db, (error) =>
+    app.log.error({ err: error }, 'filling the word pairs and counts failed'),
   )
-  app.addHook('onClose', () => pairs.stop())
+  app.addHook('onClose', () => filling.stop())
   await app.register(topicRoutes, { ...feature, factTablesOf: factTablesByTopic })
   await app.register(authorRoutes, feature)
   await app.register(collectionRoutes, feature)

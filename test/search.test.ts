@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { rawExec, rawRows } from '../src/db/client.js'
-import { fillSearchPairs } from '../src/search/index.js'
+import { fillSearchIndexes } from '../src/search/index.js'
 import { article, build, engine, paragraph, type TestContext } from './helper.js'
 
 const NOW = '2026-01-15T12:00:00.000Z'
@@ -229,10 +229,69 @@ t.test(
       { ...before, pairs: false },
       'until they are filled in, phrases are positional',
     )
-    const filling = fillSearchPairs(ctx.database.db, (error) => t.error(error))
+    const filling = fillSearchIndexes(ctx.database.db, (error) => t.error(error))
     await filling.done
     t.same(await answered(sample as string), before, 'filled in: pairs again')
     t.same(await rawRows(ctx.database.db, sql`select * from search_pairs_backfill`), [], 'once')
+  },
+)
+
+t.test(
+  'SQLite: totals of word queries are counted without positions, exactly as the positional index counts them',
+  { skip: engine !== 'sqlite' && 'the word counts are SQLite’s' },
+  async (t) => {
+    // A window of one: every query that matches is counted (a window not full is its own count).
+    const ctx = await build(t, {
+      demo: true,
+      now: '2022-09-21T08:00:00.000Z',
+      env: { SEARCH_RANK_WINDOW: '1' },
+    })
+    const texts = await rawRows<{ text: string }>(
+      ctx.database.db,
+      sql`select headline || ' ' || body || ' ' || authors as text from article_search`,
+    )
+    const words = [
+      ...new Set(texts.flatMap(({ text }) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])),
+    ].filter((w) => w.length > 1)
+    // Words, two words (the last one a prefix, as typed), alternatives, exclusions, short prefixes.
+    const queries = new Set<string>()
+    for (let i = 0; i < words.length; i += Math.max(1, Math.floor(words.length / 50))) {
+      const a = words[i] as string
+      const b = words[(i * 7 + 3) % words.length] as string
+      for (const q of [`${a} `, `${a} ${b}`, `${a} OR ${b} `, `${a} -${b} `, a.slice(0, 3)]) queries.add(q)
+    }
+    const totals = async () => {
+      const out: Record<string, number> = {}
+      let counted = 0
+      for (const q of queries) {
+        const { response, queries: run } = await ctx.queriesOf(
+          `/v1/search?q=${encodeURIComponent(q)}&limit=1`,
+        )
+        out[q] = response.json().page.total
+        if (run.some((s) => s.includes('article_search_counts match'))) counted++
+      }
+      return { out, counted }
+    }
+    const counted = await totals()
+    t.ok(queries.size > 150, `${queries.size} queries`)
+    t.equal(counted.counted, queries.size, 'every total counted without positions')
+    t.ok(Object.values(counted.out).filter((n) => n > 1).length > 50, 'most of them match several articles')
+
+    // Until a database from before the counts table has them all, totals come from the positional index: the same.
+    await rawExec(ctx.database.db, sql`delete from article_search_counts`)
+    await rawExec(
+      ctx.database.db,
+      sql`insert into search_counts_backfill (next_key, last_key) select 0, max(rowid_key) from search_meta`,
+    )
+    const positional = await totals()
+    t.equal(positional.counted, 0, 'not counted without positions while the table fills')
+    t.same(positional.out, counted.out, 'the same totals, query by query')
+    const filling = fillSearchIndexes(ctx.database.db, (error) => t.error(error))
+    await filling.done
+    const filled = await totals()
+    t.equal(filled.counted, queries.size)
+    t.same(filled.out, counted.out, 'filled in: the same again')
+    t.same(await rawRows(ctx.database.db, sql`select * from search_counts_backfill`), [], 'once')
   },
 )
 

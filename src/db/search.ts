@@ -120,6 +120,7 @@ export async function putSearchDocument(
       sql`insert into article_search (rowid, article_id, headline, standfirst, body, topics, tags, authors) values (${key}, ${doc.articleId}, ${values})`,
     )
     await putPairs(db, key, doc, existing !== undefined)
+    await putCounts(db, key, doc, existing !== undefined)
     await putRecent(db, key, doc, existing !== undefined)
     return
   }
@@ -196,31 +197,65 @@ async function putRecent(
 }
 
 /**
- * SQLite: the word pairs of articles indexed before the pairs table existed, up to `batch` of them from where the
- * last call stopped. Answers how many it did (0 when all are in, and the marker is gone).
+ * SQLite: the words of the document indexed under `key` without their positions (replacing any, when `replace`):
+ * what counting the matches of a query of words reads, a list a third as long.
  */
-export async function backfillSearchPairs(db: Db, batch: number): Promise<number> {
-  if (engineOf(db) !== 'sqlite') return 0
-  const [marker] = await rawRows<{ next: number; last: number }>(
+async function putCounts(
+  db: Db,
+  key: number,
+  doc: Record<SearchField, string>,
+  replace: boolean,
+): Promise<void> {
+  if (replace) await rawExec(db, sql`delete from article_search_counts where rowid = ${key}`)
+  await rawExec(
     db,
-    sql`select next_key as next, last_key as last from search_pairs_backfill`,
+    sql`insert into article_search_counts (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
+      SEARCH_FIELDS.map((f) => sql`${stripMarkers(doc[f])}`),
+      sql`, `,
+    )})`,
   )
-  if (marker === undefined) return 0
+}
+
+/**
+ * SQLite: a table derived from the index (word pairs, word counts) for the articles indexed before it existed, up
+ * to `batch` of them from where the last call stopped (its marker table). Answers how many it did (0 when all are
+ * in, and the marker is gone).
+ */
+async function backfill(
+  db: Db,
+  marker: 'search_pairs_backfill' | 'search_counts_backfill',
+  batch: number,
+  put: (doc: Record<SearchField, string> & { key: number }) => Promise<void>,
+): Promise<number> {
+  if (engineOf(db) !== 'sqlite') return 0
+  const [from] = await rawRows<{ next: number; last: number }>(
+    db,
+    sql`select next_key as next, last_key as last from ${sql.raw(marker)}`,
+  )
+  if (from === undefined) return 0
   const docs = await rawRows<Record<SearchField, string> & { key: number }>(
     db,
-    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${marker.next} and rowid <= ${marker.last} order by rowid limit ${batch}`,
+    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${from.next} and rowid <= ${from.last} order by rowid limit ${batch}`,
   )
-  // An article edited since the migration has its pairs already: replaced, the same.
-  for (const doc of docs) await putPairs(db, doc.key, doc, true)
+  // An article edited since the migration has its rows already: replaced, the same.
+  for (const doc of docs) await put(doc)
   const last = docs.at(-1)
-  if (last === undefined) await rawExec(db, sql`delete from search_pairs_backfill`)
-  else await rawExec(db, sql`update search_pairs_backfill set next_key = ${last.key + 1}`)
+  if (last === undefined) await rawExec(db, sql`delete from ${sql.raw(marker)}`)
+  else await rawExec(db, sql`update ${sql.raw(marker)} set next_key = ${last.key + 1}`)
   return docs.length
 }
 
+/** SQLite: the word pairs of articles indexed before the pairs table existed (migration 0010), `batch` at a time. */
+export const backfillSearchPairs = (db: Db, batch: number) =>
+  backfill(db, 'search_pairs_backfill', batch, (doc) => putPairs(db, doc.key, doc, true))
+
+/** SQLite: the word counts of articles indexed before that table existed (migration 0013), `batch` at a time. */
+export const backfillSearchCounts = (db: Db, batch: number) =>
+  backfill(db, 'search_counts_backfill', batch, (doc) => putCounts(db, doc.key, doc, true))
+
 export async function deleteSearchDocument(db: Db, articleId: string): Promise<void> {
   if (engineOf(db) === 'sqlite') {
-    for (const table of [sql`article_search_pairs`, sql`article_search_recent`])
+    for (const table of [sql`article_search_pairs`, sql`article_search_counts`, sql`article_search_recent`])
       await rawExec(
         db,
         sql`delete from ${table} where rowid = (select rowid_key from search_meta where article_id = ${articleId})`,
@@ -477,9 +512,17 @@ const HIDDEN_LOOKUPS = 2_000
 async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions, 'visibleOnly' | 'now'>) {
   const expression = ftsExpression(query)
   const table = ftsTable(query)
+  // Words alone (no phrases, no field) are counted without their positions, once that table is filled.
+  const counted =
+    !query.pairs &&
+    !query.headlineOnly &&
+    [...query.groups.flat(), ...query.excluded].every((term) => term.words.length === 1) &&
+    (await rawRows(db, sql`select 1 from search_counts_backfill limit 1`)).length === 0
+      ? sql.raw('article_search_counts')
+      : table
   const [all] = await rawRows<{ n: number }>(
     db,
-    sql`select count(*) as n from ${table} where ${table} match ${expression}`,
+    sql`select count(*) as n from ${counted} where ${counted} match ${expression}`,
   )
   if (!options.visibleOnly) return Number(all?.n ?? 0)
   const keys = await rawRows<{ key: number }>(

@@ -8,6 +8,7 @@ import { type Db, engineOf, writeTransaction } from '../db/client.js'
 import { articles, articleTags, articleTopics, authors, bylines, topics } from '../db/schema.js'
 import {
   addSearchTerms,
+  backfillSearchCounts,
   backfillSearchPairs,
   deleteSearchDocument,
   putSearchDocument,
@@ -108,22 +109,27 @@ export async function rebuildSearchIndex(db: Db): Promise<number> {
 /** At start: an empty index over a database that has articles is built (it was made before search existed). */
 export async function ensureSearchIndex(db: Db): Promise<void> {
   if (!(await searchIndexEmpty(db))) return
-  // Built with its word pairs: none are left to fill in.
-  await writeTransaction(db, (tx) => backfillSearchPairs(tx, 1))
+  // Built with its word pairs and counts: none are left to fill in.
+  await writeTransaction(db, async (tx) => {
+    await backfillSearchPairs(tx, 1)
+    await backfillSearchCounts(tx, 1)
+  })
   const [any] = await db.select({ id: articles.id }).from(articles).limit(1)
   if (any) await rebuildSearchIndex(db)
 }
 
 /**
- * SQLite's word pairs for the articles indexed before they existed (the first start after migration 0010), filled
- * in behind the server, 20 articles a transaction, yielding between: phrases use the positional index until they
- * are all in. `stop` ends it after the batch under way (the server closing).
+ * SQLite's word pairs and word counts for the articles indexed before they existed (the first start after
+ * migrations 0010 and 0013), filled in behind the server, 20 articles a transaction, yielding between: phrases use
+ * the positional index, and counts the whole one, until they are all in. `stop` ends it after the batch under way
+ * (the server closing).
  */
-export function fillSearchPairs(db: Db, onError: (error: unknown) => void) {
+export function fillSearchIndexes(db: Db, onError: (error: unknown) => void) {
   let stopped = engineOf(db) !== 'sqlite'
   const done = (async () => {
-    while (!stopped && (await writeTransaction(db, (tx) => backfillSearchPairs(tx, 20))) > 0)
-      await new Promise((resolve) => setImmediate(resolve))
+    for (const fill of [backfillSearchPairs, backfillSearchCounts])
+      while (!stopped && (await writeTransaction(db, (tx) => fill(tx, 20))) > 0)
+        await new Promise((resolve) => setImmediate(resolve))
   })().catch(onError)
   return {
     done,

@@ -1,8 +1,8 @@
--- The newest 5,000 indexed articles again: relevance ranks the newest matches of a query, and when they are all
+-- The newest 5,000 to 10,000 indexed articles again: relevance ranks the newest matches of a query, and when they are all
 -- among these articles, ranking them here reads short lists (how common a word is, which bm25 needs, is counted
--- over these 5,000 instead of the whole archive), and so does finding their snippets (a small index has fewer
+-- over these instead of the whole archive), and so does finding their snippets (a small index has fewer
 -- segments to look each word up in) (src/db/search.ts). It holds every indexed article whose key is at least
--- `search_recent.floor`; the floor rises as articles are added, to keep `size` of them (and up to a fiftieth more).
+-- `search_recent.floor`; the floor rises as articles are added, to keep between `size` of them and twice as many.
 CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
 	`headline`,
 	`standfirst`,
@@ -13,10 +13,6 @@ CREATE VIRTUAL TABLE `article_search_recent` USING fts5(
 	tokenize = 'porter unicode61 remove_diacritics 2',
 	prefix = '2 3 4'
 );
---> statement-breakpoint
--- Merged whenever two segments share a level (a little at each eviction, src/db/search.ts): fewer segments to seek
--- each word in.
-INSERT INTO `article_search_recent` (`article_search_recent`, `rank`) VALUES ('usermerge', 2);
 --> statement-breakpoint
 CREATE TABLE `search_recent` (`floor` integer NOT NULL, `size` integer NOT NULL);
 --> statement-breakpoint

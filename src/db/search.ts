@@ -159,10 +159,10 @@ async function putPairs(
 
 /**
  * SQLite: the document indexed under `key` in the recent index, when it is among the newest (every article from the
- * floor up is there). It keeps `size` of them (5,000, migration 0011) and up to a fiftieth more: past that, a new
- * article raises the floor and the articles below it leave together. (Deleting a lower key than one just written
- * makes FTS5 write out what it holds in memory, so evicting one at each write would cut a batch into segments of
- * one article.)
+ * floor up is there). It keeps between `size` of them (5,000, migration 0011) and twice as many: past that, a new
+ * article raises the floor, the older half leaves at once, and the index is rewritten whole (FTS5 marks a deleted
+ * article's words instead of removing them, until segments are merged). Once every `size` articles: about a second
+ * for 5,000 on this machine, in that article's write.
  */
 async function putRecent(
   db: Db,
@@ -175,16 +175,11 @@ async function putRecent(
   const floor = Number(row.floor)
   const size = Number(row.size)
   if (key < floor) return
-  if (key - floor + 1 > size + Math.max(1, Math.floor(size / 50))) {
+  if (key - floor + 1 > 2 * size) {
     const raised = key - size + 1
     await rawExec(db, sql`delete from article_search_recent where rowid >= ${floor} and rowid < ${raised}`)
     await rawExec(db, sql`update search_recent set floor = ${raised}`)
-    // And some merging (usermerge 2, migration 0011) keeps the index in fewer segments to seek each word in. Not at
-    // every write: merging writes out what FTS5 holds in memory, as the eviction does.
-    await rawExec(
-      db,
-      sql`insert into article_search_recent (article_search_recent, rank) values ('merge', 500)`,
-    )
+    await rawExec(db, sql`insert into article_search_recent (article_search_recent) values ('optimize')`)
   }
   if (replace) await rawExec(db, sql`delete from article_search_recent where rowid = ${key}`)
   await rawExec(

@@ -43,6 +43,8 @@ const Q = Type.String({
 
 const { sort: _sort, status: _status, fields: _fields, ...listFilters } = ArticleListQuery.properties
 
+/** How many of the newest headline matches suggestions are ranked from. */
+const SUGGEST_WINDOW = 100
 export const SearchQuery = Type.Object(
   {
     q: Q,
@@ -327,7 +329,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           limit,
           offset: 0,
           count: false,
-          rankWindow: config.searchRankWindow,
+          // A handful of headlines for a search box: the newest hundred matches are plenty to choose them from.
+          rankWindow: Math.min(config.searchRankWindow, SUGGEST_WINDOW),
         },
       )
       const headlines =

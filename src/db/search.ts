@@ -181,10 +181,21 @@ async function putRecent(
     await rawExec(db, sql`update search_recent set floor = ${raised}`)
     await rawExec(db, sql`insert into article_search_recent (article_search_recent) values ('optimize')`)
   }
-  if (replace) await rawExec(db, sql`delete from article_search_recent where rowid = ${key}`)
+  await putRow(db, 'article_search_recent', key, doc, replace)
+}
+
+/** SQLite: the document under `key` in a table of the same six fields (replacing its row, when `replace`). */
+async function putRow(
+  db: Db,
+  table: 'article_search_counts' | 'article_search_recent',
+  key: number,
+  doc: Record<SearchField, string>,
+  replace: boolean,
+): Promise<void> {
+  if (replace) await rawExec(db, sql`delete from ${sql.raw(table)} where rowid = ${key}`)
   await rawExec(
     db,
-    sql`insert into article_search_recent (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
+    sql`insert into ${sql.raw(table)} (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
       SEARCH_FIELDS.map((f) => sql`${stripMarkers(doc[f])}`),
       sql`, `,
     )})`,
@@ -192,24 +203,11 @@ async function putRecent(
 }
 
 /**
- * SQLite: the words of the document indexed under `key` without their positions (replacing any, when `replace`):
- * what counting the matches of a query of words reads, a list a third as long.
+ * SQLite: the words of the document indexed under `key` without their positions: what counting the matches of a
+ * query of words reads, a list a third as long.
  */
-async function putCounts(
-  db: Db,
-  key: number,
-  doc: Record<SearchField, string>,
-  replace: boolean,
-): Promise<void> {
-  if (replace) await rawExec(db, sql`delete from article_search_counts where rowid = ${key}`)
-  await rawExec(
-    db,
-    sql`insert into article_search_counts (rowid, ${sql.raw(SEARCH_FIELDS.join(', '))}) values (${key}, ${sql.join(
-      SEARCH_FIELDS.map((f) => sql`${stripMarkers(doc[f])}`),
-      sql`, `,
-    )})`,
-  )
-}
+const putCounts = (db: Db, key: number, doc: Record<SearchField, string>, replace: boolean) =>
+  putRow(db, 'article_search_counts', key, doc, replace)
 
 /**
  * SQLite: a table derived from the index (word pairs, word counts) for the articles indexed before it existed, up

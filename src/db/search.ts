@@ -157,6 +157,12 @@ async function putPairs(
   )
 }
 
+/** SQLite: the lowest key the recent index holds (every indexed article from there up is in it). */
+async function recentFloor(db: Db): Promise<number> {
+  const [row] = await rawRows<{ floor: number }>(db, sql`select floor from search_recent`)
+  return Number(row?.floor ?? Number.POSITIVE_INFINITY)
+}
+
 /**
  * SQLite: the document indexed under `key` in the recent index, when it is among the newest (every article from the
  * floor up is there). It keeps between `size` of them (5,000, migration 0011) and twice as many: past that, a new
@@ -531,10 +537,7 @@ async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions,
     return Number(all?.n ?? 0) - Number(hidden?.n ?? 0)
   }
   // Drafts and scheduled articles are mostly among the newest: the recent index looks them up faster.
-  const [recent] = query.pairs
-    ? []
-    : await rawRows<{ floor: number }>(db, sql`select floor from search_recent`)
-  const floor = Number(recent?.floor ?? Number.POSITIVE_INFINITY)
+  const floor = query.pairs ? Number.POSITIVE_INFINITY : await recentFloor(db)
   const lookups = async (on: SQL, list: number[]) =>
     list.length === 0
       ? 0
@@ -684,14 +687,13 @@ export async function searchSnippets(
   if (ids.length === 0) return new Map()
   if (engineOf(db) === 'sqlite') {
     const expression = ftsExpression(await expandPrefixes(db, query))
-    const [keys, [recent]] = await Promise.all([
+    const [keys, floor] = await Promise.all([
       rawRows<{ id: string; key: number }>(
         db,
         sql`select article_id as id, rowid_key as key from search_meta where article_id in (select value from json_each(${JSON.stringify(ids)}))`,
       ),
-      rawRows<{ floor: number }>(db, sql`select floor from search_recent`),
+      recentFloor(db),
     ])
-    const floor = Number(recent?.floor ?? Number.POSITIVE_INFINITY)
     // One lookup by rowid each: FTS5 answers MATCH with a rowid constraint without scanning the other matches. An
     // article among the newest is looked up in the recent index, which has fewer segments to seek each word in.
     const lookup = ({ id, key }: { id: string; key: number }) => {

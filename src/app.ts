@@ -113,13 +113,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   const database = deps.database ?? (await openDatabase(config.database))
   const clock = deps.clock ?? Date.now
   const shared = config.redisUrl ? connectRedis(config.redisUrl, config.redisPrefix) : undefined
+  const genReqId = requestIds()
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
     // Two access lines per request cost more than a cached read itself; the CDN or load balancer keeps access logs.
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimit,
     requestIdHeader: false, // read (and checked) by genReqId
-    genReqId: requestIds(),
+    genReqId,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: false, // answered below, as a problem
     trustProxy: trustedProxies(config.trustProxy),
@@ -274,6 +275,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       staleIfErrorSeconds: config.cacheStaleIfError,
       responseCacheBytes: config.responseCacheBytes,
     },
+    // Hits are answered before routing, unless every request is to be logged (Fastify logs them).
+    ...(config.logRequests ? {} : { requestIdOf: genReqId }),
     bus,
     purger: deps.purger ?? purgerFor(config, app.log),
     schedule: {

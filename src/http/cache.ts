@@ -15,6 +15,7 @@
  *   time the keys of the articles that went live are published like a write's.
  */
 import { createHash } from 'node:crypto'
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -123,6 +124,13 @@ interface Entry {
   bytes: number
   /** The response headers of each encoding, built once. */
   headers?: Partial<Record<'identity' | 'gzip' | 'br' | 'notModified', Record<string, string>>>
+  /** The route's pattern, for metrics of hits answered before routing. */
+  route?: string
+  /**
+   * The response's other headers (CORS, `nosniff`, a download's `Content-Disposition`), request id aside: every
+   * hit sends them too.
+   */
+  otherHeaders: OutgoingHttpHeaders
 }
 
 /** Serialised responses by URL, within a byte budget, least recently used out first. */
@@ -130,7 +138,8 @@ export class ResponseCache {
   private readonly entries = new Map<string, Entry>()
   private readonly byKey = new Map<string, Set<string>>()
   private bytes = 0
-  readonly stats = { hits: 0, misses: 0, evicted: 0, invalidated: 0 }
+  /** `beforeRouting`: the hits among `hits` answered as the request arrived, before Fastify saw it. */
+  readonly stats = { hits: 0, misses: 0, evicted: 0, invalidated: 0, beforeRouting: 0 }
 
   constructor(readonly budget: number) {}
 
@@ -139,10 +148,11 @@ export class ResponseCache {
     return this.bytes
   }
 
-  get(url: string): Entry | undefined {
+  /** The entry for `url`; `countMiss` false for a first look that Fastify's own lookup may repeat. */
+  get(url: string, countMiss = true): Entry | undefined {
     const entry = this.entries.get(url)
     if (entry === undefined) {
-      this.stats.misses++
+      if (countMiss) this.stats.misses++
       return undefined
     }
     // Map order is recency: move it to the back.
@@ -229,6 +239,11 @@ export interface Schedule {
 
 export interface CacheOptions {
   policy: CachePolicy
+  /**
+   * Hits are answered as the request arrives, before Fastify routes it, with this request id (the app's own
+   * `genReqId`). Absent, hits go through Fastify's hooks (requests are logged there, say).
+   */
+  requestIdOf?: (request: IncomingMessage) => string
   bus: InvalidationBus
   purger: Purger
   schedule: Schedule
@@ -250,13 +265,17 @@ function matches(header: string | undefined, hash: string): boolean {
   })
 }
 
+/** `Accept-Encoding` names the coding with a weight above zero (or none). */
+const acceptance = (name: string) =>
+  new RegExp(`(^|,)\\s*${name}\\s*(;\\s*q=(?!0(\\.0*)?\\s*(,|$))[0-9.]+)?\\s*(,|$)`, 'i')
+const ACCEPTS_BR = acceptance('br')
+const ACCEPTS_GZIP = acceptance('gzip')
+
 /** The best encoding the client accepts: brotli, then gzip, else none. */
 function encodingFor(accept: string | undefined): 'br' | 'gzip' | undefined {
   if (accept === undefined) return undefined
-  const accepted = (name: string) =>
-    new RegExp(`(^|,)\\s*${name}\\s*(;\\s*q=(?!0(\\.0*)?\\s*(,|$))[0-9.]+)?\\s*(,|$)`, 'i').test(accept)
-  if (accepted('br')) return 'br'
-  if (accepted('gzip')) return 'gzip'
+  if (ACCEPTS_BR.test(accept)) return 'br'
+  if (ACCEPTS_GZIP.test(accept)) return 'gzip'
   return undefined
 }
 
@@ -272,8 +291,29 @@ const compress = (body: Buffer, encoding: 'br' | 'gzip') =>
 
 const SERVED = Symbol('served from the response cache')
 
+/** The headers an entry builds itself, and those that belong to one request or one connection. */
+const NOT_KEPT = new Set([
+  'etag',
+  'cache-control',
+  'vary',
+  'surrogate-key',
+  'cache-tag',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'link',
+  'x-request-id',
+  'connection',
+])
+
+/** What else a response to be kept says: CORS, `nosniff`, a download's file name. */
+const othersOf = (reply: FastifyReply) =>
+  Object.fromEntries(
+    Object.entries(reply.getHeaders()).filter(([name]) => !NOT_KEPT.has(name)),
+  ) as OutgoingHttpHeaders
+
 export const cachePlugin = fp(
-  async (app: FastifyInstance, { policy, bus, purger, schedule, clock }: CacheOptions) => {
+  async (app: FastifyInstance, { policy, bus, purger, schedule, clock, requestIdOf }: CacheOptions) => {
     const cache = policy.responseCacheBytes > 0 ? new ResponseCache(policy.responseCacheBytes) : null
     const cacheControl = `public, max-age=${policy.maxAgeSeconds}, s-maxage=${policy.sharedMaxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}, stale-if-error=${policy.staleIfErrorSeconds}`
     app.decorateRequest('cacheTags', null)
@@ -393,36 +433,48 @@ export const cachePlugin = fp(
       return headers
     }
 
-    /**
-     * A hit is written straight to the socket with headers built once per entry: no serialisation, no hooks after
-     * this one (its request is counted in /metrics all the same).
-     */
-    const serve = (request: FastifyRequest, reply: FastifyReply, entry: Entry) => {
-      const notModified = matches(request.headers['if-none-match'], entry.hash)
+    /** A hit's status, headers and bytes: a 304 for a matching `If-None-Match`, else the best encoding accepted. */
+    const answer = (headers: IncomingHttpHeaders, key: string, entry: Entry) => {
+      const notModified = matches(headers['if-none-match'], entry.hash)
       let encoding: 'identity' | 'gzip' | 'br' = 'identity'
       let body = entry.body
       if (!notModified && entry.body.length >= COMPRESS_MIN_BYTES) {
-        const accepted = encodingFor(request.headers['accept-encoding'])
+        const accepted = encodingFor(headers['accept-encoding'])
         if (accepted !== undefined) {
           let compressed = entry[accepted]
           if (compressed === undefined) {
             compressed = compress(entry.body, accepted)
-            cache?.addEncoding(cacheKey(request), entry, accepted, compressed)
+            cache?.addEncoding(key, entry, accepted, compressed)
           }
           encoding = accepted
           body = compressed
         }
       }
-      const status = notModified ? 304 : 200
-      const headers: Record<string, string | number | string[] | undefined> = {
-        ...reply.getHeaders(),
-        ...headersOf(entry, notModified ? 'notModified' : encoding),
-      }
-      if (!notModified) headers['content-length'] = body.length
+      return notModified
+        ? { status: 304, headers: headersOf(entry, 'notModified'), body: undefined }
+        : { status: 200, headers: headersOf(entry, encoding), body }
+    }
+
+    /**
+     * A hit is written straight to the socket with headers built once per entry: no serialisation, no hooks after
+     * this one (its request is counted in /metrics all the same).
+     */
+    const serve = (request: FastifyRequest, reply: FastifyReply, entry: Entry) => {
+      const { status, headers, body } = answer(request.headers, cacheKey(request), entry)
       reply.hijack()
-      reply.raw.writeHead(status, headers)
-      reply.raw.end(notModified ? undefined : body)
-      app.observeResponse?.(request, reply, status)
+      reply.raw.writeHead(status, {
+        ...(reply.getHeaders() as OutgoingHttpHeaders),
+        ...entry.otherHeaders,
+        ...headers,
+        ...(body === undefined ? {} : { 'content-length': body.length }),
+      })
+      reply.raw.end(body)
+      app.observeResponse?.(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        status,
+        reply.elapsedTime / 1000,
+      )
     }
 
     // After authentication (a request with a token never reaches the cache).
@@ -432,11 +484,72 @@ export const cachePlugin = fp(
         if (cache === null || request.method !== 'GET' || request.headers.authorization !== undefined)
           return done()
         const entry = cache.get(cacheKey(request))
-        if (entry === undefined) return done()
-        serve(request, reply, entry)
+        if (entry !== undefined) return serve(request, reply, entry)
+        done()
       }
       if (due()) release().then(lookup, done)
       else lookup()
+    })
+
+    /**
+     * Hits answered as the request arrives, before Fastify routes it: the request line and headers are enough to
+     * know a public read (a GET without a token) and its key. Everything else (a miss, a token, a release due,
+     * shutdown) goes on to Fastify, which answers it as before.
+     */
+    const negotiatedTypes = new Set<string>()
+    app.addHook('onRoute', (route) => {
+      for (const type of (route.config as { negotiates?: string[] } | undefined)?.negotiates ?? [])
+        negotiatedTypes.add(type)
+    })
+    const frontKey = (request: IncomingMessage) => {
+      const url = request.url as string
+      const accept = request.headers.accept
+      if (accept !== undefined)
+        for (const type of negotiatedTypes) if (accept.includes(type)) return `${url}\n${type}`
+      return url
+    }
+    let frontOpen = requestIdOf !== undefined && cache !== null
+    const front = (request: IncomingMessage, response: ServerResponse): boolean => {
+      if (
+        cache === null ||
+        requestIdOf === undefined ||
+        !frontOpen ||
+        request.method !== 'GET' ||
+        request.headers.authorization !== undefined ||
+        due()
+      )
+        return false
+      const key = frontKey(request)
+      const entry = cache.get(key, false)
+      if (entry === undefined) return false
+      cache.stats.beforeRouting++
+      const started = performance.now()
+      const { status, headers, body } = answer(request.headers, key, entry)
+      response.writeHead(status, {
+        'x-request-id': requestIdOf(request),
+        ...entry.otherHeaders,
+        ...headers,
+        ...(body === undefined ? {} : { 'content-length': body.length }),
+      })
+      response.end(body)
+      app.observeResponse?.('GET', entry.route ?? 'unmatched', status, (performance.now() - started) / 1000)
+      return true
+    }
+    if (frontOpen) {
+      const [fastifyHandler, ...others] = app.server.listeners('request') as ((
+        request: IncomingMessage,
+        response: ServerResponse,
+      ) => void)[]
+      if (fastifyHandler !== undefined && others.length === 0) {
+        app.server.removeListener('request', fastifyHandler)
+        app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+          if (!front(request, response)) fastifyHandler(request, response)
+        })
+      } else frontOpen = false
+    }
+    // Shutdown answers every request (Fastify's own 503 or `Connection: close`): no more hits before it.
+    app.addHook('preClose', async () => {
+      frontOpen = false
     })
 
     app.addHook('onSend', (request, reply, payload, done) => {
@@ -465,6 +578,8 @@ export const cachePlugin = fp(
             contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
             link: reply.getHeader('link') as string | undefined,
             keys,
+            route: request.routeOptions.url,
+            otherHeaders: othersOf(reply),
           })
         : undefined
       const encoding =
@@ -516,6 +631,6 @@ declare module 'fastify' {
     /** The invalidation bus, for features that keep derived data of their own (counts). */
     invalidations: InvalidationBus
     /** Counts a response that skipped the usual hooks (a cache hit); set by the metrics plugin. */
-    observeResponse?: (request: FastifyRequest, reply: FastifyReply, status: number) => void
+    observeResponse?: (method: string, route: string, status: number, seconds: number) => void
   }
 }

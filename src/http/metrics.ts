@@ -5,7 +5,7 @@
  * Not public: it needs a token with the `metrics:read` scope (or `admin`), which Prometheus sends as a bearer
  * token (`authorization: { credentials: … }` in its scrape config). Each app has its own registry.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { Type } from 'typebox'
@@ -38,12 +38,11 @@ export const metricsPlugin = fp(
     })
     // One labelled child per (method, route, status), looked up once: the hot path pays a map lookup.
     const children = new Map<string, { count: () => void; observe: (seconds: number) => void }>()
-    const observe = (request: FastifyRequest, status: number, seconds: number) => {
-      const route = request.routeOptions.url ?? 'unmatched'
-      const key = `${request.method} ${route} ${status}`
+    const observe = (method: string, route: string, status: number, seconds: number) => {
+      const key = `${method} ${route} ${status}`
       let child = children.get(key)
       if (child === undefined) {
-        const labels = { method: request.method, route, status: String(status) }
+        const labels = { method, route, status: String(status) }
         const counter = requests.labels(labels)
         const histogram = latency.labels(labels)
         child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) }
@@ -53,13 +52,16 @@ export const metricsPlugin = fp(
       child.observe(seconds)
     }
     app.addHook('onResponse', (request, reply, done) => {
-      observe(request, reply.statusCode, reply.elapsedTime / 1000)
+      observe(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      )
       done()
     })
     // Cache hits are written straight to the socket (cache.ts), skipping onResponse: counted and timed here.
-    app.decorate('observeResponse', (request: FastifyRequest, reply: FastifyReply, status: number) =>
-      observe(request, status, reply.elapsedTime / 1000),
-    )
+    app.decorate('observeResponse', observe)
 
     new Histogram({
       name: 'newsdesk_views_flush_duration_seconds',

@@ -79,7 +79,11 @@ t.test('a hit before routing answers what Fastify answers: headers, bytes, 304s,
     const hits = cache.stats.hits
     const injected = await ctx.app.inject(url)
     t.equal(cache.stats.hits, hits + 1, `${url}: a hit through Fastify (inject)`)
-    t.same(stable(injected.headers), stable(miss.headers), `${url}: the same headers through Fastify`)
+    t.same(
+      stable(injected.headers as IncomingHttpHeaders),
+      stable(miss.headers),
+      `${url}: the same headers through Fastify`,
+    )
 
     const etag = miss.headers.etag as string
     const notModified = await get(base, url, { 'if-none-match': etag })

@@ -132,6 +132,52 @@ t.test('related leaves out articles without a body unless asked', async (t) => {
   t.equal((await ctx.app.inject(`/v1/articles/${MAIN}/related?includeEmpty=maybe`)).statusCode, 400)
 })
 
+t.test(
+  'related: when the best-scored candidates have no body, the next ones with a body fill the room',
+  async (t) => {
+    const ctx = await build(t, { now: '2026-01-15T12:00:00.000Z' })
+    const admin = await ctx.auth('admin')
+    const { author, topic } = await newsroom(ctx, admin)
+    const at = (hours: number) =>
+      new Date(Date.parse('2026-01-10T12:00:00.000Z') + hours * 3_600_000).toISOString()
+    const anchor = await article(ctx, admin, {
+      headline: 'The anchor',
+      authors: [author],
+      topics: [topic],
+      publishAt: at(0),
+    })
+    // Ten stubs right beside it (the best scores), then three with a body, each a day further away.
+    for (let i = 1; i <= 10; i++)
+      await article(ctx, admin, {
+        headline: `Stub ${i}`,
+        authors: [author],
+        topics: [topic],
+        body: { blocks: [] },
+        publishAt: at(i),
+      })
+    const bodied: string[] = []
+    for (let d = 1; d <= 3; d++)
+      bodied.push(
+        (
+          await article(ctx, admin, {
+            headline: `Story ${d}`,
+            authors: [author],
+            topics: [topic],
+            publishAt: at(24 * d),
+          })
+        ).slug,
+      )
+    const slugs = async (query: string) =>
+      (await ctx.app.inject(`/v1/articles/${anchor.slug}/related${query}`))
+        .json()
+        .data.map((r: { article: { slug: string } }) => r.article.slug)
+    t.same(await slugs('?limit=2'), bodied.slice(0, 2), 'past ten empty candidates, in score order')
+    t.same(await slugs('?limit=6'), bodied, 'as many as there are')
+    const withStubs = await slugs('?limit=3&includeEmpty=true')
+    t.same(withStubs, ['stub-1', 'stub-2', 'stub-3'], 'the stubs when asked for')
+  },
+)
+
 t.test('Most Popular: exclude= by id or slug, ranks close up, bad values are a 400', async (t) => {
   const ctx = await build(t, { demo: true, now: '2022-09-21T08:00:00.000Z' })
   const all = (await ctx.app.inject('/v1/popular?window=30d')).json()

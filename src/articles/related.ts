@@ -19,7 +19,7 @@ import {
   statement,
 } from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
-import { type ArticleRow, summarise, summaryColumns, type Viewer } from './store.js'
+import { type ArticleRow, type SummaryRow, summarise, summaryColumns, type Viewer } from './store.js'
 
 export const RELATED_FORMULA =
   'score = (2 × sharedTopics + sharedTags) × 0.5^(|Δdays| / 30), Δdays being the time between the two publication dates; ties go to the newer article, then the id.'
@@ -87,20 +87,13 @@ const statementsOf = preparedOnce((db: Db) => {
         .orderBy(asc(articleTags.position)),
       'related_shared_tags',
     ),
-    empty: statement(
-      db,
-      db
-        .select({ id: articles.id })
-        .from(articles)
-        .where(and(inList(db, articles.id, 'ids'), eq(articles.wordCount, 0))),
-      'related_empty',
-    ),
+    // The best-scored candidates, those with a body unless empty ones are asked for.
     winners: statement(
       db,
       db
         .select(summaryColumns)
         .from(articles)
-        .where(inList(db, articles.id, 'ids')),
+        .where(and(inList(db, articles.id, 'ids'), gt(articles.wordCount, sql.placeholder('minWords')))),
       'related_winners',
     ),
     /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */
@@ -145,17 +138,15 @@ export async function relatedTo(
       : await nearestMembers(target, ownTopicIds, ownTags, anchor, viewer)
   const candidateIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
   const ids = listParam(target, candidateIds)
-  const [sharedTopicRows, sharedTagRows, emptyRows] =
+  const [sharedTopicRows, sharedTagRows] =
     candidateIds.length === 0
-      ? [[], [], []]
+      ? [[], []]
       : await Promise.all([
           ownTopicIds.length === 0
             ? []
             : statements.sharedTopics.all({ ids, keys: listParam(target, ownTopicIds) }),
           ownTags.length === 0 ? [] : statements.sharedTags.all({ ids, keys: listParam(target, ownTags) }),
-          includeEmpty ? [] : statements.empty.all({ ids }),
         ])
-  const empty = new Set(emptyRows.map((r) => r.id))
 
   const shared = new Map<string, { topics: string[]; tags: string[] }>()
   const entry = (id: string) => {
@@ -168,9 +159,9 @@ export async function relatedTo(
   const curatedIds = new Set(curated.map((c) => c.article.id))
   const publishedAtOf = new Map(candidates.map((c) => [c.id, c.publishedAt]))
   const scoredCandidates = [...shared.keys()]
-    .filter((id) => !curatedIds.has(id) && !empty.has(id))
+    .filter((id) => !curatedIds.has(id))
     .map((id) => ({ id, publishedAt: publishedAtOf.get(id) ?? null }))
-  const scored = scoredCandidates
+  const ranked = scoredCandidates
     .map((candidate) => {
       const s = shared.get(candidate.id) ?? { topics: [], tags: [] }
       const days = Math.abs((candidate.publishedAt ?? viewer.now) - anchor) / DAY_MS
@@ -183,23 +174,30 @@ export async function relatedTo(
         (b.candidate.publishedAt ?? 0) - (a.candidate.publishedAt ?? 0) ||
         (a.candidate.id < b.candidate.id ? -1 : 1),
     )
-    .slice(0, Math.max(room, 0))
-  const winners =
-    scored.length === 0
-      ? []
-      : await statements.winners.all({
-          ids: listParam(
-            target,
-            scored.map((s) => s.candidate.id),
-          ),
-        })
-  const byId = new Map(winners.map((w) => [w.id, w]))
+  // The best `room` of them with a body, read a few more than needed at a time: articles without a body are rare,
+  // and telling them apart costs a read of the row, so only the ones that might win are read.
+  const scored: typeof ranked = []
+  const winners: SummaryRow[] = []
+  for (let from = 0; scored.length < room && from < ranked.length; ) {
+    const batch = ranked.slice(from, from + room - scored.length + WINNER_SLACK)
+    from += batch.length
+    const rows = await statements.winners.all({
+      ids: listParam(
+        target,
+        batch.map((s) => s.candidate.id),
+      ),
+      minWords: includeEmpty ? -1 : 0,
+    })
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    for (const s of batch) {
+      const row = byId.get(s.candidate.id)
+      if (row === undefined || scored.length >= room) continue
+      scored.push(s)
+      winners.push(row)
+    }
+  }
 
-  const summaries = await summarise(
-    db,
-    [...curated.map((c) => c.article), ...scored.flatMap((s) => byId.get(s.candidate.id) ?? [])],
-    viewer,
-  )
+  const summaries = await summarise(db, [...curated.map((c) => c.article), ...winners], viewer)
   const ownTopicSlugs = new Set(ownTopicRows.map((t) => t.slug))
   return summaries.map((article, i) => {
     if (i < curated.length) {
@@ -223,6 +221,9 @@ export async function relatedTo(
     }
   })
 }
+
+/** How many more of the best-scored candidates are read than there is room for, in case some have no body. */
+const WINNER_SLACK = 4
 
 /** How many neighbours in time each shared topic or tag contributes, on each side. */
 export const NEIGHBOURS = 50

@@ -289,7 +289,13 @@ async function benchSize(size: number, dir: string) {
       // Warm the cache for the pooled scenarios before measuring.
       for (const path of (s.paths ?? [s.path]).slice(0, 500)) await fetch(`${warm.url}${path}`)
       for (let round = 0; round < ROUNDS; round++) {
-        results.ceiling.push(await load({ ...base, url: `${bare.url}/s/${i}` }))
+        results.ceiling.push(
+          await load({
+            ...base,
+            url: `${bare.url}/s/${i}`,
+            ...(s.paths ? { paths: s.paths.map((path) => `/s/${i}${path}`) } : {}),
+          }),
+        )
         results.warm.push(
           await load({ ...base, url: `${warm.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
         )

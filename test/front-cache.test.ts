@@ -205,3 +205,22 @@ t.test('with every request logged, hits go through Fastify (which logs them)', a
   t.equal(cache.stats.beforeRouting, 0, 'but not before routing')
   t.same(stable(hit.headers), stable(miss.headers))
 })
+
+t.test('a hit that fails before routing is answered by Fastify, and the server lives on', async (t) => {
+  const { base, cache } = await listening(t)
+  const url = `/v1/articles/${MAIN}`
+  const good = await get(base, url)
+  const get_ = cache.get.bind(cache)
+  // The early path's look (countMiss false) finds an entry whose header cannot be written; Fastify's own misses.
+  cache.get = (key: string, countMiss = true) => {
+    const entry = get_(key, countMiss)
+    if (countMiss || entry === undefined) return countMiss ? undefined : entry
+    return { ...entry, headers: undefined, otherHeaders: { 'x-broken': 'a\nb' } }
+  }
+  const answered = await get(base, url)
+  t.equal(answered.status, 200, 'rendered by Fastify instead')
+  t.ok(answered.body.equals(good.body), 'the same bytes')
+  t.equal(answered.headers['x-broken'], undefined)
+  cache.get = get_
+  t.equal((await get(base, url)).status, 200, 'and the server answers the next request')
+})

@@ -543,7 +543,19 @@ export const cachePlugin = fp(
       if (fastifyHandler !== undefined && others.length === 0) {
         app.server.removeListener('request', fastifyHandler)
         app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-          if (!front(request, response)) fastifyHandler(request, response)
+          let answered: boolean
+          try {
+            answered = front(request, response)
+          } catch (error) {
+            // Never a crash from here: Fastify answers what the early path could not, or the socket is closed.
+            app.log.error({ err: error }, 'answering a cached response before routing failed')
+            if (response.headersSent) {
+              response.destroy()
+              return
+            }
+            answered = false
+          }
+          if (!answered) fastifyHandler(request, response)
         })
       } else frontOpen = false
     }

@@ -146,8 +146,8 @@ t.test(
       topics: [topic],
       publishAt: at(0),
     })
-    // Ten stubs right beside it (the best scores), then three with a body, each a day further away.
-    for (let i = 1; i <= 10; i++)
+    // Sixteen stubs right beside it (the best scores), then three with a body, each a day further away.
+    for (let i = 1; i <= 16; i++)
       await article(ctx, admin, {
         headline: `Stub ${i}`,
         authors: [author],
@@ -171,7 +171,10 @@ t.test(
       (await ctx.app.inject(`/v1/articles/${anchor.slug}/related${query}`))
         .json()
         .data.map((r: { article: { slug: string } }) => r.article.slug)
-    t.same(await slugs('?limit=2'), bodied.slice(0, 2), 'past ten empty candidates, in score order')
+    t.same(await slugs('?limit=2'), bodied.slice(0, 2), 'past sixteen empty candidates, in score order')
+    const { queries } = await ctx.queriesOf(`/v1/articles/${anchor.slug}/related?limit=2&includeEmpty=false`)
+    const reads = queries.filter((q) => /"word_count" >/.test(q) && !q.includes('related_articles'))
+    t.equal(reads.length, 2, 'in two reads: the best six, then the next twelve (not three of six)')
     t.same(await slugs('?limit=6'), bodied, 'as many as there are')
     const withStubs = await slugs('?limit=3&includeEmpty=true')
     t.same(withStubs, ['stub-1', 'stub-2', 'stub-3'], 'the stubs when asked for')

@@ -175,11 +175,12 @@ export async function relatedTo(
         (a.candidate.id < b.candidate.id ? -1 : 1),
     )
   // The best `room` of them with a body, read a few more than needed at a time: articles without a body are rare,
-  // and telling them apart costs a read of the row, so only the ones that might win are read.
+  // and telling them apart costs a read of the row, so only the ones that might win are read. Each further batch
+  // is twice the last, so even a run of empty ones costs a handful of reads.
   const scored: typeof ranked = []
   const winners: SummaryRow[] = []
-  for (let from = 0; scored.length < room && from < ranked.length; ) {
-    const batch = ranked.slice(from, from + room - scored.length + WINNER_SLACK)
+  for (let from = 0, batches = 0; scored.length < room && from < ranked.length; batches++) {
+    const batch = ranked.slice(from, from + (room - scored.length + WINNER_SLACK) * 2 ** batches)
     from += batch.length
     const rows = await statements.winners.all({
       ids: listParam(

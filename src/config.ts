@@ -57,6 +57,11 @@ export interface Config {
   cacheStaleIfError: number
   /** Memory for the in-process response cache, in bytes; 0 turns it off. */
   responseCacheBytes: number
+  /**
+   * How far V8 lets the heap grow past its live data after each full collection, in percent (0: V8's own rule).
+   * V8's own lets a busy server's heap reach about four times its live data; 50 keeps it near 1.5 times.
+   */
+  heapGrowthPercent: number
   /** Relevance order over a search matching more articles than this ranks the newest this-many of them. */
   searchRankWindow: number
   /** Partner keys' tiers (requests per minute and per day) and the tier of a key that names none or an unknown one. */
@@ -216,6 +221,7 @@ export function loadConfig(env: Env = {}): Config {
     cacheStaleIfError: read('CACHE_STALE_IF_ERROR', 86_400, integer(0, 31_536_000), 'seconds'),
     responseCacheBytes:
       read('RESPONSE_CACHE_MB', 64, integer(0, 65_536), 'megabytes, 0 to turn the cache off') * 1_048_576,
+    heapGrowthPercent: read('HEAP_GROWTH_PERCENT', 50, integer(0, 1_000), "percent 0-1000, 0 for V8's own"),
     searchRankWindow: read('SEARCH_RANK_WINDOW', 500, integer(1, 100_000), 'a whole number 1-100000'),
     partnerTiers: read(
       'PARTNER_TIERS',

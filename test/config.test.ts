@@ -20,7 +20,12 @@ t.test('defaults', async (t) => {
       images: { template: undefined, widths: [320, 640, 960, 1280, 1920] },
     },
     siteConfigured: false,
+    responseCacheBytes: 64 * 1_048_576,
+    heapGrowthPercent: 50,
   })
+  t.equal(loadConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent, 0)
+  for (const bad of ['-1', '1001', '1.5', 'lots'])
+    t.throws(() => loadConfig({ HEAP_GROWTH_PERCENT: bad }), /HEAP_GROWTH_PERCENT=/)
 })
 
 t.test('website URLs and the image CDN', async (t) => {

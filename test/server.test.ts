@@ -63,4 +63,8 @@ t.test('DEMO_DATA=false starts empty; bad configuration stops start-up with a cl
     startServer({ PORT: 'eighty', DATABASE_URL: `file:${join(dir, 'y.db')}` }),
     /PORT="eighty" is not valid/,
   )
+  await t.rejects(
+    startServer({ HEAP_GROWTH_PERCENT: 'lots', DATABASE_URL: `file:${join(dir, 'z.db')}` }),
+    /HEAP_GROWTH_PERCENT="lots" is not valid/,
+  )
 })

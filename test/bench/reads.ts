@@ -1,6 +1,7 @@
 /**
  * `npm run bench:reads` (part of `npm run bench`): every read a page makes, warm (response cache on) and cold (cache
- * off), against a ceiling measured in the same run: a bare Fastify route answering the very same bytes. Loopback
+ * off), against a ceiling measured in the same run: a bare Fastify route answering the very same response (status,
+ * headers and body; test/bench/bare-reads.ts). Loopback
  * only, bounded, alternating rounds, medians. Prints a table per archive size, writes them all as JSON, and reports
  * the servers' resident memory at the end.
  *
@@ -22,6 +23,7 @@ import { copyDatabase } from '../../src/db/copy.js'
 import { dropSchema } from '../../src/db/postgres.js'
 import { seedDemo } from '../../src/demo/seed.js'
 import { createTopic } from '../../src/topics/store.js'
+import { type Recorded, record } from './bare-reads.js'
 import { load, type Result, start } from './processes.js'
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,200000').split(',').map(Number)
@@ -152,6 +154,13 @@ const rssOf = (pid: number | undefined) => {
   }
 }
 
+/** The bytes of a response's header lines, as the ceiling writes them (without date and connection). */
+const headerBytes = (response: Recorded | undefined) =>
+  Object.entries(response?.headers ?? {}).reduce(
+    (sum, [name, value]) => sum + name.length + value.length + 4,
+    0,
+  )
+
 const median = (results: Result[]) =>
   [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
     Math.floor(results.length / 2)
@@ -246,12 +255,13 @@ async function benchSize(size: number, dir: string) {
       { name: 'fact table', path: '/v1/fact-tables/september-2022-clashes-casualties' },
       { name: 'Most Popular', path: '/v1/popular?window=7d&limit=10' },
     ]
-    // The ceiling serves each scenario's exact bytes (one representative body where the scenario spreads over many).
-    const bodies: Record<string, string> = {}
+    // The ceiling answers each scenario's exact response: status, headers and bytes (one representative response
+    // where the scenario spreads over many).
+    const responses: Record<string, Recorded> = {}
     for (const s of scenarios) {
       const res = await fetch(`${warm.url}${s.path}`)
       if (res.status !== 200) throw new Error(`${s.path}: ${res.status} ${await res.text()}`)
-      bodies[s.name] = await res.text()
+      responses[s.name] = await record(res)
     }
     const etag = (await fetch(`${warm.url}${scenarios[0]?.path}`)).headers.get('etag') as string
     scenarios.push({
@@ -259,9 +269,12 @@ async function benchSize(size: number, dir: string) {
       path: scenarios[0]?.path as string,
       headers: { 'if-none-match': etag },
     })
-    bodies['304 revalidation'] = ''
-    const bodiesFile = join(dir, 'bodies.json')
-    writeFileSync(bodiesFile, JSON.stringify(scenarios.map((s) => bodies[s.name])))
+    responses['304 revalidation'] = await record(
+      await fetch(`${warm.url}${scenarios[0]?.path}`, { headers: { 'if-none-match': etag } }),
+    )
+    if (responses['304 revalidation'].status !== 304) throw new Error('the revalidation did not answer 304')
+    const bodiesFile = join(dir, 'responses.json')
+    writeFileSync(bodiesFile, JSON.stringify(scenarios.map((s) => responses[s.name])))
     const bare = await start(
       process.execPath,
       ['--import', 'tsx', 'test/bench/bare-reads.ts', bodiesFile],
@@ -311,7 +324,8 @@ async function benchSize(size: number, dir: string) {
       const [ceiling, w, c] = [median(results.ceiling), median(results.warm), median(results.cold)]
       const row = {
         scenario: s.name,
-        bytes: Buffer.byteLength(bodies[s.name] ?? ''),
+        bytes: Buffer.byteLength(responses[s.name]?.body ?? ''),
+        headerBytes: headerBytes(responses[s.name]),
         ceiling: ceiling.requestsPerSecond,
         warm: w.requestsPerSecond,
         warmRatio: w.requestsPerSecond / ceiling.requestsPerSecond,
@@ -333,7 +347,7 @@ async function benchSize(size: number, dir: string) {
       }
       rows.push(row)
       console.log(
-        `${s.name.padEnd(24)} ${String(row.bytes).padStart(6)} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} ` +
+        `${s.name.padEnd(24)} ${String(row.bytes).padStart(6)} ${String(row.headerBytes).padStart(6)} ${ceiling.requestsPerSecond.toFixed(0).padStart(7)} ` +
           `${w.requestsPerSecond.toFixed(0).padStart(7)} ${(row.warmRatio * 100).toFixed(0).padStart(4)}% ${String(w.p50).padStart(4)} ${String(w.p99).padStart(4)} ` +
           `${c.requestsPerSecond.toFixed(0).padStart(7)} ${(row.coldRatio * 100).toFixed(0).padStart(4)}% ${String(c.p50).padStart(4)} ${String(c.p99).padStart(4)} ` +
           (p
@@ -367,7 +381,7 @@ try {
   const all = []
   for (const size of SIZES) {
     console.log(
-      `\n${'scenario'.padEnd(24)} ${'bytes'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${PG_URL ? `${'pg cold'.padStart(7)} ${'pg÷sq'.padStart(5)} ${'p99'.padStart(4)} ` : ''}${'failed'.padStart(6)}`,
+      `\n${'scenario'.padEnd(24)} ${'bytes'.padStart(6)} ${'header'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${PG_URL ? `${'pg cold'.padStart(7)} ${'pg÷sq'.padStart(5)} ${'p99'.padStart(4)} ` : ''}${'failed'.padStart(6)}`,
     )
     all.push(await benchSize(size, dir))
   }

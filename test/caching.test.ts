@@ -518,6 +518,39 @@ t.test('the number of queries per read does not grow with the page size', async 
 // PostgreSQL plans by table statistics (a six-article demo is rightly read with a scan); the SQLite planner
 // shows the indexes the queries were written for.
 t.test(
+  'the reads of a page prepare no SQL after their first request',
+  { skip: engine === 'postgres' && 'counts SQLite statements' },
+  async (t) => {
+    const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0' } })
+    const sqlite = (ctx.database as SqliteDatabase).connection
+    const prepared: string[] = []
+    const prepare = sqlite.prepare.bind(sqlite)
+    sqlite.prepare = ((source: string) => {
+      prepared.push(source)
+      return prepare(source)
+    }) as typeof sqlite.prepare
+    // The seed's main article has a fact table and a related article in its body.
+    const urls = [
+      `/v1/articles/${MAIN}`,
+      `/v1/articles/${MAIN}?include=factTables,related`,
+      `/v1/articles/${MAIN}/related`,
+      '/v1/articles?limit=20',
+      `/v1/articles?topic=${TOPIC}&limit=20`,
+      `/v1/topics/${TOPIC}`,
+      '/v1/fact-tables/september-2022-clashes-casualties',
+      '/v1/popular?window=7d&limit=10',
+    ]
+    for (const url of urls) t.equal((await ctx.app.inject(url)).statusCode, 200, url)
+    t.ok(prepared.length >= 10, `the first requests prepared their statements (${prepared.length})`)
+    for (const url of urls) {
+      prepared.length = 0
+      t.equal((await ctx.app.inject(url)).statusCode, 200, url)
+      t.same(prepared, [], `${url}: a second request prepares nothing`)
+    }
+  },
+)
+
+t.test(
   'every list filter and sort is answered from an index',
   { skip: engine === 'postgres' && 'SQLite query plans' },
   async (t) => {

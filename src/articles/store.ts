@@ -154,6 +154,31 @@ function prepareStatements(db: Db) {
         .orderBy(asc(articleTags.position)),
       'summary_tags',
     ),
+    // The targets of `related` and `factTable` blocks.
+    linked: statement(
+      db,
+      db
+        .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
+        .from(articles)
+        .where(inList(db, articles.id, 'ids')),
+      'linked_articles',
+    ),
+    linkedVisible: statement(
+      db,
+      db
+        .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
+        .from(articles)
+        .where(and(inList(db, articles.id, 'ids'), isVisible(sql.placeholder('now') as unknown as number))),
+      'linked_visible_articles',
+    ),
+    factTableTitles: statement(
+      db,
+      db
+        .select({ id: factTables.id, slug: factTables.slug, title: factTables.title })
+        .from(factTables)
+        .where(inList(db, factTables.slug, 'slugs')),
+      'fact_table_titles',
+    ),
   }
 }
 const statementsOf = preparedOnce(prepareStatements)
@@ -247,13 +272,14 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
 /** Resolves `related` and `factTable` blocks against what the viewer may see right now. */
 export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer): Promise<Resolver> {
   const articleIds = blocks.flatMap((b) => (b.type === 'related' ? [b.article] : []))
+  const statements = statementsOf(readTarget(db))
+  const ids = { ids: listParam(db, articleIds) }
   const linked =
     articleIds.length === 0
       ? []
-      : await db
-          .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
-          .from(articles)
-          .where(and(inArray(articles.id, articleIds), viewer.editor ? undefined : isVisible(viewer.now)))
+      : viewer.editor
+        ? await statements.linked.all(ids)
+        : await statements.linkedVisible.all({ ...ids, now: viewer.now })
   const byId = new Map(linked.map((a) => [a.id, a]))
   const slugs = blocks.flatMap((b) => (b.type === 'factTable' ? [b.factTable] : []))
   const tables: Map<string, { id: string; slug: string; title: string; table?: FactTable }> =
@@ -288,10 +314,7 @@ async function factTableTitles(
   db: Db,
   slugs: string[],
 ): Promise<Map<string, { id: string; slug: string; title: string }>> {
-  const rows = await db
-    .select({ id: factTables.id, slug: factTables.slug, title: factTables.title })
-    .from(factTables)
-    .where(inArray(factTables.slug, slugs))
+  const rows = await statementsOf(readTarget(db)).factTableTitles.all({ slugs: listParam(db, slugs) })
   return new Map(rows.map((r) => [r.slug, r]))
 }
 

@@ -3,9 +3,18 @@
  * new figure and deprecates the wrong one in the same transaction. Nothing is ever deleted or edited in place.
  */
 
-import { and, asc, desc, eq, inArray, isNull, lte, ne } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, lte, ne, type SQL, sql } from 'drizzle-orm'
 import { visibleTo } from '../articles/store.js'
-import { type Db, first, writeTransaction } from '../db/client.js'
+import {
+  type Db,
+  first,
+  inList,
+  listParam,
+  preparedOnce,
+  readTarget,
+  statement,
+  writeTransaction,
+} from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { lockWithin } from '../db/locks.js'
 import { type Referable, resolveRefs } from '../db/refs.js'
@@ -220,26 +229,48 @@ export async function deprecateFigure(
  * what they join to once, one for the parties they name (a figure names up to three; self-joins under aliases
  * are spelled differently by each engine).
  */
+/** The statements of a fact table's figures, prepared once per connection: every article page with a table runs them. */
+const figureStatements = preparedOnce((db: Db) => {
+  const joined = (condition: SQL) =>
+    db
+      .select({
+        figure: figures,
+        metric: metrics,
+        claimant: sources,
+        article: {
+          id: articles.id,
+          slug: articles.slug,
+          headline: articles.headline,
+          status: articles.status,
+          publishedAt: articles.publishedAt,
+        },
+      })
+      .from(figures)
+      .innerJoin(metrics, eq(metrics.id, figures.metricId))
+      .innerJoin(sources, eq(sources.id, figures.claimantId))
+      .leftJoin(articles, eq(articles.id, figures.articleId))
+      .where(condition)
+      .orderBy(asc(figures.asOf), asc(figures.recordedAt), asc(figures.id))
+  return {
+    ofTable: statement(db, joined(eq(figures.tableId, sql.placeholder('id'))), 'figures_of_table'),
+    one: statement(db, joined(eq(figures.id, sql.placeholder('id'))), 'figure_by_id'),
+    parties: statement(
+      db,
+      db
+        .select()
+        .from(parties)
+        .where(inList(db, parties.id, 'ids')),
+      'parties_by_id',
+    ),
+  }
+})
+
 export async function loadFigures(db: Db, where: { tableId: string } | { id: string }) {
-  const rows = await db
-    .select({
-      figure: figures,
-      metric: metrics,
-      claimant: sources,
-      article: {
-        id: articles.id,
-        slug: articles.slug,
-        headline: articles.headline,
-        status: articles.status,
-        publishedAt: articles.publishedAt,
-      },
-    })
-    .from(figures)
-    .innerJoin(metrics, eq(metrics.id, figures.metricId))
-    .innerJoin(sources, eq(sources.id, figures.claimantId))
-    .leftJoin(articles, eq(articles.id, figures.articleId))
-    .where('tableId' in where ? eq(figures.tableId, where.tableId) : eq(figures.id, where.id))
-    .orderBy(asc(figures.asOf), asc(figures.recordedAt), asc(figures.id))
+  const statements = figureStatements(readTarget(db))
+  const rows =
+    'tableId' in where
+      ? await statements.ofTable.all({ id: where.tableId })
+      : await statements.one.all({ id: where.id })
   const ids = new Set<string>()
   for (const r of rows)
     for (const id of [r.figure.subjectPartyId, r.figure.counterpartyId, r.claimant.partyId])
@@ -247,12 +278,7 @@ export async function loadFigures(db: Db, where: { tableId: string } | { id: str
   const named = new Map(
     ids.size === 0
       ? []
-      : (
-          await db
-            .select()
-            .from(parties)
-            .where(inArray(parties.id, [...ids]))
-        ).map((p) => [p.id, p] as const),
+      : (await statements.parties.all({ ids: listParam(db, [...ids]) })).map((p) => [p.id, p] as const),
   )
   const party = (id: string | null) => (id === null ? null : (named.get(id) ?? null))
   return rows.map((r) => ({

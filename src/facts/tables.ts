@@ -1,7 +1,7 @@
 /** Fact tables themselves: a slug, a title, a methodology note, the topic they belong to. */
 
-import { asc, eq, inArray, or } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { asc, eq, or, sql } from 'drizzle-orm'
+import { type Db, inList, listParam, preparedOnce, readTarget, statement } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { factTables, topics } from '../db/schema.js'
@@ -12,20 +12,52 @@ import type { FactTableCreate, FactTablePatch } from './schemas.js'
 export type FactTableRow = typeof factTables.$inferSelect
 
 export async function findFactTable(db: Db, ref: string): Promise<FactTableRow> {
-  const [row] = await db
-    .select()
-    .from(factTables)
-    .where(or(eq(factTables.slug, ref), eq(factTables.id, ref)))
+  const [row] = await tableStatements(readTarget(db)).byRef.all({ ref })
   if (!row) throw notFound(`No fact table has the id or slug "${ref}".`)
   return row
 }
 
+/** A table's lookups, prepared once per connection: every article page with a table runs them. */
+const tableStatements = preparedOnce((db: Db) => ({
+  byRef: statement(
+    db,
+    db
+      .select()
+      .from(factTables)
+      .where(or(eq(factTables.slug, sql.placeholder('ref')), eq(factTables.id, sql.placeholder('ref'))))
+      .limit(1),
+    'fact_table_by_ref',
+  ),
+  ofTopics: statement(
+    db,
+    db
+      .select({ topicId: factTables.topicId, slug: factTables.slug, title: factTables.title })
+      .from(factTables)
+      .where(inList(db, factTables.topicId, 'ids'))
+      .orderBy(asc(factTables.slug)),
+    'fact_tables_of_topics',
+  ),
+  topic: statement(
+    db,
+    db
+      .select({ id: topics.id, slug: topics.slug, title: topics.title })
+      .from(topics)
+      .where(eq(topics.id, sql.placeholder('id'))),
+    'fact_table_topic',
+  ),
+  withSlugs: statement(
+    db,
+    db
+      .select()
+      .from(factTables)
+      .where(inList(db, factTables.slug, 'slugs')),
+    'fact_tables_with_slugs',
+  ),
+}))
+
 export async function tableTopic(db: Db, row: FactTableRow) {
   if (!row.topicId) return null
-  const [topic] = await db
-    .select({ id: topics.id, slug: topics.slug, title: topics.title })
-    .from(topics)
-    .where(eq(topics.id, row.topicId))
+  const [topic] = await tableStatements(readTarget(db)).topic.all({ id: row.topicId })
   return topic ?? null
 }
 
@@ -74,7 +106,7 @@ export async function updateFactTable(db: Db, row: FactTableRow, patch: FactTabl
 
 export async function factTablesWithSlugs(db: Db, slugs: string[]): Promise<FactTableRow[]> {
   if (slugs.length === 0) return []
-  return db.select().from(factTables).where(inArray(factTables.slug, slugs))
+  return tableStatements(readTarget(db)).withSlugs.all({ slugs: listParam(db, slugs) })
 }
 
 export async function listFactTables(db: Db) {
@@ -86,11 +118,7 @@ export async function factTablesByTopic(db: Db, topicIds: string[]) {
   const rows =
     topicIds.length === 0
       ? []
-      : await db
-          .select({ topicId: factTables.topicId, slug: factTables.slug, title: factTables.title })
-          .from(factTables)
-          .where(inArray(factTables.topicId, topicIds))
-          .orderBy(asc(factTables.slug))
+      : await tableStatements(readTarget(db)).ofTopics.all({ ids: listParam(db, topicIds) })
   const map = new Map<string, { slug: string; title: string }[]>()
   for (const { topicId, ...table } of rows) {
     if (topicId === null) continue

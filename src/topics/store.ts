@@ -1,5 +1,5 @@
-import { and, asc, count, eq, gt, inArray, lte, max, or } from 'drizzle-orm'
-import { type Db, writeTransaction } from '../db/client.js'
+import { and, asc, count, eq, gt, inArray, lte, max, or, sql } from 'drizzle-orm'
+import { type Db, preparedOnce, readTarget, statement, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
@@ -139,12 +139,21 @@ async function present(
   })
 }
 
+/** A topic page's first read, prepared once per connection. */
+const byRef = preparedOnce((db: Db) =>
+  statement(
+    db,
+    db
+      .select()
+      .from(topics)
+      .where(or(eq(topics.slug, sql.placeholder('ref')), eq(topics.id, sql.placeholder('ref'))))
+      .limit(1),
+    'topic_by_ref',
+  ),
+)
+
 export async function findTopicRow(db: Db, ref: string): Promise<TopicRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(topics)
-    .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
-    .limit(1)
+  const [row] = await byRef(readTarget(db)).all({ ref })
   return row
 }
 

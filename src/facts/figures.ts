@@ -224,11 +224,6 @@ export async function deprecateFigure(
   })
 }
 
-/**
- * Every figure of a table (or one figure), with what it points at, in as-of order: one query for the figures and
- * what they join to once, one for the parties they name (a figure names up to three; self-joins under aliases
- * are spelled differently by each engine).
- */
 /** The statements of a fact table's figures, prepared once per connection: every article page with a table runs them. */
 const figureStatements = preparedOnce((db: Db) => {
   const joined = (condition: SQL) =>
@@ -265,6 +260,11 @@ const figureStatements = preparedOnce((db: Db) => {
   }
 })
 
+/**
+ * Every figure of a table (or one figure), with what it points at, in as-of order: one query for the figures and
+ * what they join to once, one for the parties they name (a figure names up to three; self-joins under aliases
+ * are spelled differently by each engine).
+ */
 export async function loadFigures(db: Db, where: { tableId: string } | { id: string }) {
   const statements = figureStatements(readTarget(db))
   const rows =

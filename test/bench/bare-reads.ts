@@ -19,6 +19,13 @@ export interface Recorded {
 /** Headers of one response, or one connection, that the server writes itself. */
 const OWN = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
 
+/**
+ * A GET as the load generator sends it: it asks for no compression, while fetch asks for gzip and brotli by
+ * default (and would record a compressed response's headers beside its decompressed body).
+ */
+export const fetchAsLoaded = (url: string, headers: Record<string, string> = {}) =>
+  fetch(url, { headers: { 'accept-encoding': 'identity', ...headers } })
+
 /** A response as the ceiling will answer it. */
 export async function record(response: Response): Promise<Recorded> {
   const headers: Record<string, string> = {}

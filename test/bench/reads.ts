@@ -23,7 +23,7 @@ import { copyDatabase } from '../../src/db/copy.js'
 import { dropSchema } from '../../src/db/postgres.js'
 import { seedDemo } from '../../src/demo/seed.js'
 import { createTopic } from '../../src/topics/store.js'
-import { type Recorded, record } from './bare-reads.js'
+import { fetchAsLoaded, type Recorded, record } from './bare-reads.js'
 import { load, type Result, start } from './processes.js'
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,200000').split(',').map(Number)
@@ -259,18 +259,18 @@ async function benchSize(size: number, dir: string) {
     // where the scenario spreads over many).
     const responses: Record<string, Recorded> = {}
     for (const s of scenarios) {
-      const res = await fetch(`${warm.url}${s.path}`)
+      const res = await fetchAsLoaded(`${warm.url}${s.path}`)
       if (res.status !== 200) throw new Error(`${s.path}: ${res.status} ${await res.text()}`)
       responses[s.name] = await record(res)
     }
-    const etag = (await fetch(`${warm.url}${scenarios[0]?.path}`)).headers.get('etag') as string
+    const etag = (await fetchAsLoaded(`${warm.url}${scenarios[0]?.path}`)).headers.get('etag') as string
     scenarios.push({
       name: '304 revalidation',
       path: scenarios[0]?.path as string,
       headers: { 'if-none-match': etag },
     })
     responses['304 revalidation'] = await record(
-      await fetch(`${warm.url}${scenarios[0]?.path}`, { headers: { 'if-none-match': etag } }),
+      await fetchAsLoaded(`${warm.url}${scenarios[0]?.path}`, { 'if-none-match': etag }),
     )
     if (responses['304 revalidation'].status !== 304) throw new Error('the revalidation did not answer 304')
     const bodiesFile = join(dir, 'responses.json')
@@ -300,7 +300,7 @@ async function benchSize(size: number, dir: string) {
         pg: [] as Result[],
       }
       // Warm the cache for the pooled scenarios before measuring.
-      for (const path of (s.paths ?? [s.path]).slice(0, 500)) await fetch(`${warm.url}${path}`)
+      for (const path of (s.paths ?? [s.path]).slice(0, 500)) await fetchAsLoaded(`${warm.url}${path}`)
       for (let round = 0; round < ROUNDS; round++) {
         results.ceiling.push(
           await load({

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { openDatabase, rawRows } from '../../src/db/client.js'
 import { dropSchema } from '../../src/db/postgres.js'
-import { record } from './bare-reads.js'
+import { fetchAsLoaded, record } from './bare-reads.js'
 import { generateArchive, random } from './corpus.js'
 import { load, type Result, start } from './processes.js'
 
@@ -143,7 +143,7 @@ try {
     )
     children.push(server.child)
     // The ceiling: a bare route answering a representative search response (status, headers and bytes).
-    const response = await record(await fetch(`${server.url}${kinds['two words (headline)'][0]}`))
+    const response = await record(await fetchAsLoaded(`${server.url}${kinds['two words (headline)'][0]}`))
     const bodiesFile = join(dir, 'responses.json')
     writeFileSync(bodiesFile, JSON.stringify([response]))
     const bare = await start(

@@ -25,17 +25,9 @@ import {
   type Statement,
   statement,
 } from '../db/client.js'
-import {
-  articleSlugs,
-  articles,
-  articleTags,
-  articleTopics,
-  authors,
-  bylines,
-  factTables,
-  topics,
-} from '../db/schema.js'
+import { articleSlugs, articles, articleTags, articleTopics, authors, bylines, topics } from '../db/schema.js'
 import type { FactTable } from '../facts/schemas.js'
+import { factTablesWithSlugs } from '../facts/tables.js'
 import type { CacheTags, InvalidationBus } from '../http/cache.js'
 import { presentImage } from '../http/images.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
@@ -170,14 +162,6 @@ function prepareStatements(db: Db) {
         .from(articles)
         .where(and(inList(db, articles.id, 'ids'), isVisible(sql.placeholder('now') as unknown as number))),
       'linked_visible_articles',
-    ),
-    factTableTitles: statement(
-      db,
-      db
-        .select({ id: factTables.id, slug: factTables.slug, title: factTables.title })
-        .from(factTables)
-        .where(inList(db, factTables.slug, 'slugs')),
-      'fact_table_titles',
     ),
   }
 }
@@ -314,8 +298,8 @@ async function factTableTitles(
   db: Db,
   slugs: string[],
 ): Promise<Map<string, { id: string; slug: string; title: string }>> {
-  const rows = await statementsOf(readTarget(db)).factTableTitles.all({ slugs: listParam(db, slugs) })
-  return new Map(rows.map((r) => [r.slug, r]))
+  const rows = await factTablesWithSlugs(db, slugs)
+  return new Map(rows.map(({ id, slug, title }) => [slug, { id, slug, title }]))
 }
 
 /**

@@ -56,6 +56,7 @@ import { healthRoutes } from './http/health.js'
 import { metricsPlugin } from './http/metrics.js'
 import { clientErrorHandler, problemNotFoundHandler, rejectUnknownQueries } from './http/routing.js'
 import { Problem } from './http/schemas.js'
+import { buildSerializer } from './http/serializer.js'
 import { validatorCompiler, wellFormedJson } from './http/validation.js'
 import {
   type Examples,
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     requestIdHeader: false, // read (and checked) by genReqId
     genReqId,
     routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildSerializer } },
     return503OnClosing: false, // answered below, as a problem
     trustProxy: trustedProxies(config.trustProxy),
     // Errors of the HTTP parser itself (431, malformed request lines) are problems too, as far as Node lets us.

@@ -11,6 +11,7 @@ import { and, asc, eq, gt, lte, sql } from 'drizzle-orm'
 import {
   type Db,
   inList,
+  limitOf,
   listParam,
   preparedOnce,
   rawStatement,
@@ -244,8 +245,8 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     const after = sql.placeholder('after')
     const upToPlaceholder = sql.placeholder('upTo')
     const side = (table: 'article_topics' | 'article_tags', column: 'topic_id' | 'tag', key: string) => [
-      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc limit ${NEIGHBOURS}) as nearest`,
-      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc limit ${NEIGHBOURS}) as nearest`,
+      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
+      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
     ]
     const parts = [
       ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`)),

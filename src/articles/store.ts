@@ -14,6 +14,7 @@ import {
   lte,
   or,
   type SQL,
+  type SQLWrapper,
   sql,
 } from 'drizzle-orm'
 import {
@@ -82,6 +83,41 @@ export function statusOf(row: SummaryRow, now: number): 'draft' | 'scheduled' | 
 /** The write ETag: changes on every write to the article. */
 export const etagOf = (row: Pick<ArticleRow, 'id' | 'version'>) => `"${row.id.slice(-12)}.${row.version}"`
 
+/** Bylines, topics and tags of the articles `where` selects. */
+function summaryLinks(db: Db, where: (articleId: SQLWrapper) => SQL, name: string) {
+  return {
+    bylines: statement(
+      db,
+      db
+        .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
+        .from(bylines)
+        .innerJoin(authors, eq(authors.id, bylines.authorId))
+        .where(where(bylines.articleId))
+        .orderBy(asc(bylines.position)),
+      `${name}_bylines`,
+    ),
+    topics: statement(
+      db,
+      db
+        .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
+        .from(articleTopics)
+        .innerJoin(topics, eq(topics.id, articleTopics.topicId))
+        .where(where(articleTopics.articleId))
+        .orderBy(asc(articleTopics.position)),
+      `${name}_topics`,
+    ),
+    tags: statement(
+      db,
+      db
+        .select({ articleId: articleTags.articleId, tag: articleTags.tag })
+        .from(articleTags)
+        .where(where(articleTags.articleId))
+        .orderBy(asc(articleTags.position)),
+      `${name}_tags`,
+    ),
+  }
+}
+
 /**
  * The statements of an article page, prepared once per connection: building and preparing SQL on every request
  * cost more than running it. (Lists, whose id sets vary in length, build theirs.)
@@ -116,36 +152,10 @@ function prepareStatements(db: Db) {
         .limit(1),
       'author_id_by_ref',
     ),
-    // Summaries' links, for one article or a page of them: the ids are one list parameter.
-    bylines: statement(
-      db,
-      db
-        .select({ articleId: bylines.articleId, id: authors.id, slug: authors.slug, name: authors.name })
-        .from(bylines)
-        .innerJoin(authors, eq(authors.id, bylines.authorId))
-        .where(inList(db, bylines.articleId, 'ids'))
-        .orderBy(asc(bylines.position)),
-      'summary_bylines',
-    ),
-    topics: statement(
-      db,
-      db
-        .select({ articleId: articleTopics.articleId, id: topics.id, slug: topics.slug, title: topics.title })
-        .from(articleTopics)
-        .innerJoin(topics, eq(topics.id, articleTopics.topicId))
-        .where(inList(db, articleTopics.articleId, 'ids'))
-        .orderBy(asc(articleTopics.position)),
-      'summary_topics',
-    ),
-    tags: statement(
-      db,
-      db
-        .select({ articleId: articleTags.articleId, tag: articleTags.tag })
-        .from(articleTags)
-        .where(inList(db, articleTags.articleId, 'ids'))
-        .orderBy(asc(articleTags.position)),
-      'summary_tags',
-    ),
+    // Summaries' links: for a page of articles the ids are one list parameter; one article (its page) has its
+    // own statements, as `json_each` costs more than the lookups themselves.
+    many: summaryLinks(db, (column) => inList(db, column, 'ids'), 'summary'),
+    one: summaryLinks(db, (column) => eq(column, sql.placeholder('id')), 'summary_one'),
     // The targets of `related` and `factTable` blocks.
     linked: statement(
       db,
@@ -196,11 +206,12 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
   if (rows.length === 0) return []
   const ids = rows.map((row) => row.id)
   const statements = statementsOf(readTarget(db))
-  const list = { ids: listParam(db, ids) }
+  const [links, params] =
+    ids.length === 1 ? [statements.one, { id: ids[0] }] : [statements.many, { ids: listParam(db, ids) }]
   const [bylineRows, topicRows, tagRows] = await Promise.all([
-    statements.bylines.all(list),
-    statements.topics.all(list),
-    statements.tags.all(list),
+    links.bylines.all(params),
+    links.topics.all(params),
+    links.tags.all(params),
   ])
   const group = <T extends { articleId: string }>(list: T[]) => {
     const map = new Map<string, Omit<T, 'articleId'>[]>()

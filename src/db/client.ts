@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { PgDialect } from 'drizzle-orm/pg-core'
+import { fastAll } from './rows.js'
 import type * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
@@ -134,8 +135,9 @@ export function statement<Q extends { prepare(name?: string): unknown }>(
   type R = Awaited<Q> extends (infer Row)[] ? Row : never
   if (engineOf(db) === 'sqlite') {
     const prepared = query.prepare() as Prepared<R>
+    const all = fastAll<R>(prepared) ?? (prepared.all as NonNullable<typeof prepared.all>).bind(prepared)
     return {
-      all: async (params) => (prepared.all as NonNullable<typeof prepared.all>)(params),
+      all: async (params) => all(params),
       run: async (params) => {
         ;(prepared.run as NonNullable<typeof prepared.run>)(params)
       },
@@ -226,6 +228,15 @@ export function inList(db: Db, column: SQLWrapper, name: string): SQL {
   return engineOf(db) === 'sqlite'
     ? sql`${column} in (select value from json_each(${sql.placeholder(name)}))`
     : sql`${column} = any(${sql.placeholder(name)})`
+}
+
+/**
+ * ` limit n` written into the SQL, for raw statements: a bound `LIMIT ?` makes SQLite compile the statement again
+ * on every run (see `boundLimitsWithoutReprepare`). Only for whole numbers the code chose or validated.
+ */
+export function limitOf(n: number): SQL {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a limit: ${n}`)
+  return sql.raw(` limit ${n}`)
 }
 
 /** A list's value for an `inList` placeholder. */

@@ -7,7 +7,7 @@
  * bound parameter.
  */
 import { type SQL, sql } from 'drizzle-orm'
-import { type Db, engineOf, preparedOnce, rawExec, rawRows, syncStatement } from './client.js'
+import { type Db, engineOf, limitOf, preparedOnce, rawExec, rawRows, syncStatement } from './client.js'
 
 export const SEARCH_FIELDS = ['headline', 'standfirst', 'body', 'topics', 'tags', 'authors'] as const
 export type SearchField = (typeof SEARCH_FIELDS)[number]
@@ -234,7 +234,7 @@ async function backfill(
   if (from === undefined) return 0
   const docs = await rawRows<Record<SearchField, string> & { key: number }>(
     db,
-    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${from.next} and rowid <= ${from.last} order by rowid limit ${batch}`,
+    sql`select rowid as key, ${sql.raw(SEARCH_FIELDS.join(', '))} from article_search where rowid >= ${from.next} and rowid <= ${from.last} order by rowid${limitOf(batch)}`,
   )
   // An article edited since the migration has its rows already: replaced, the same.
   for (const doc of docs) await put(doc)
@@ -335,7 +335,7 @@ async function expandWords(db: Db, query: EngineQuery): Promise<EngineQuery> {
           const next = `${word.slice(0, -1)}${String.fromCodePoint((word.codePointAt(word.length - 1) ?? 0) + 1)}`
           const rows = await rawRows<{ term: string }>(
             db,
-            sql`select term from search_terms where term >= ${word} and term < ${next} limit ${PREFIX_WORDS + 1}`,
+            sql`select term from search_terms where term >= ${word} and term < ${next}${limitOf(PREFIX_WORDS + 1)}`,
           )
           // Words only (letters and digits): a vocabulary entry is never syntax.
           const words = rows.map((r) => r.term).filter((w) => /^[\p{L}\p{N}]+$/u.test(w))
@@ -526,7 +526,7 @@ async function ftsCount(db: Db, query: EngineQuery, options: Pick<SearchOptions,
   if (!options.visibleOnly) return Number(all?.n ?? 0)
   const keys = await rawRows<{ key: number }>(
     db,
-    sql`select rowid_key as key from search_meta where status < 'published' union all select rowid_key from search_meta where status > 'published' union all select rowid_key from search_meta where status = 'published' and published_at > ${options.now} union all select rowid_key from search_meta where status = 'published' and published_at is null limit ${HIDDEN_LOOKUPS + 1}`,
+    sql`select rowid_key as key from search_meta where status < 'published' union all select rowid_key from search_meta where status > 'published' union all select rowid_key from search_meta where status = 'published' and published_at > ${options.now} union all select rowid_key from search_meta where status = 'published' and published_at is null${limitOf(HIDDEN_LOOKUPS + 1)}`,
   )
   if (keys.length === 0) return Number(all?.n ?? 0)
   if (keys.length > HIDDEN_LOOKUPS) {
@@ -578,7 +578,7 @@ export async function searchArticles(
   const recency = options.recency
     ? sql`(0.5 + 0.5 / (1 + (${options.now} - ${time}) / 15552000000.0))`
     : sql`1.0`
-  const page = sql`limit ${options.limit} offset ${options.offset}`
+  const page = sql`${limitOf(options.limit)} offset ${options.offset}`
   const round = (hits: { id: string; score: number }[]) =>
     hits.map((h) => ({ id: h.id, score: Math.round(Number(h.score) * 1e6) / 1e6 }))
   const countAll = async () =>
@@ -605,7 +605,7 @@ export async function searchArticles(
   const window = options.rankWindow
   // FTS5 walks its matches newest-indexed first and stops at the window; bm25 runs on those alone.
   const ranked = (m: ReturnType<typeof matches>) =>
-    sql`select id, score, count(*) over () as n from (select m.article_id as id, ${m.relevance} * ${recency} as score from ${m.from} order by ${m.table}.rowid desc limit ${window}) ranked order by score desc, id desc ${page}`
+    sql`select id, score, count(*) over () as n from (select m.article_id as id, ${m.relevance} * ${recency} as score from ${m.from} order by ${m.table}.rowid desc${limitOf(window)}) ranked order by score desc, id desc ${page}`
   // bm25 also counts, on each query, the articles that have each word: over the whole archive, that reads the whole
   // list of a common word. A full window among the newest articles is the same window, ranked on short lists.
   const recent =
@@ -623,7 +623,7 @@ export async function searchArticles(
           sqlite
             ? ranked({ from, relevance, table: ftsTable(expanded) })
             : // The window is chosen without the stored tsvectors (large, kept out of line); only its rows are ranked.
-              sql`select id, ts_rank(s.document, w.query) * recency as score, count(*) over () as n from (select m.article_id as id, q.query, ${recency} as recency from ${from} order by m.seq desc limit ${window}) w join article_search s on s.article_id = w.id order by score desc, id desc ${page}`,
+              sql`select id, ts_rank(s.document, w.query) * recency as score, count(*) over () as n from (select m.article_id as id, q.query, ${recency} as recency from ${from} order by m.seq desc${limitOf(window)}) w join article_search s on s.article_id = w.id order by score desc, id desc ${page}`,
         )
   const inWindow = hits.length > 0 ? Number(hits[0]?.n) : undefined
   if (options.count === false) return { hits: round(hits), total: hits.length, rankedUpTo: hits.length }

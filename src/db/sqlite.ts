@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import SQLite from 'better-sqlite3'
+import { type SQL, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { type Database, type Db, migrationsRoot, type OpenOptions, registerTransactions } from './client.js'
@@ -35,6 +36,7 @@ export function openSqlite(
     schema,
     ...(onQuery ? { logger: { logQuery: (sql: string) => onQuery(sql) } } : {}),
   })
+  boundLimitsWithoutReprepare(db)
   migrate(db, { migrationsFolder })
   sqlite.exec(SQLITE_TOKENS_DDL)
   registerTransactions(db, transactionsOf(sqlite, db))
@@ -51,6 +53,24 @@ export function openSqlite(
       sqlite.pragma('optimize')
       sqlite.close()
     },
+  }
+}
+
+/**
+ * SQLite's planner reads a bound `LIMIT ?` (to size the plan), so binding it, as every run of a statement does,
+ * expires the statement and SQLite compiles it again before each step: a page's lookups cost twice what they
+ * should (the statement of `.limit(1)` on an article: 35 µs instead of 17). Drizzle binds every limit. Here a
+ * literal limit is written into the SQL, and a placeholder one goes in as `(? + 0)`, which the planner does not
+ * read. (PostgreSQL plans its prepared statements once either way.)
+ */
+function boundLimitsWithoutReprepare(db: Db): void {
+  const dialect = (db as unknown as { dialect: { buildLimit(limit: unknown): SQL | undefined } }).dialect
+  const buildLimit = dialect.buildLimit.bind(dialect)
+  dialect.buildLimit = (limit) => {
+    if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0)
+      return sql.raw(` limit ${limit}`)
+    if (typeof limit === 'object' && limit !== null) return sql` limit (${limit} + 0)`
+    return buildLimit(limit)
   }
 }
 

@@ -318,15 +318,17 @@ export const cachePlugin = fp(
     const cacheControl = `public, max-age=${policy.maxAgeSeconds}, s-maxage=${policy.sharedMaxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}, stale-if-error=${policy.staleIfErrorSeconds}`
     app.decorateRequest('cacheTags', null)
     app.decorate('responseCache', cache)
-    // Responses that keep their own cache (Most Popular) send the same string again and again: the last few hashes
-    // are remembered, so such a read does not hash 10 KB per request.
-    const recent: [string, string][] = []
-    const recentHash = (payload: string) => {
-      for (const [body, hash] of recent) if (body === payload) return hash
-      const hash = hashOf(payload)
+    // A response's bytes are made once, then hashed, kept and sent (hashing the string and then sending it encoded
+    // it twice). Responses that keep their own cache (Most Popular) send the same string again and again: the last
+    // few are remembered, so such a read neither encodes nor hashes 10 KB per request.
+    const recent: { payload: string; body: Buffer; hash: string }[] = []
+    const encoded = (payload: string) => {
+      for (const seen of recent) if (seen.payload === payload) return seen
+      const body = Buffer.from(payload)
+      const made = { payload, body, hash: hashOf(body) }
       if (recent.length >= 8) recent.shift()
-      recent.push([payload, hash])
-      return hash
+      recent.push(made)
+      return made
     }
     app.decorate('invalidations', bus)
 
@@ -574,7 +576,7 @@ export const cachePlugin = fp(
         return done(null, payload)
       if (typeof payload !== 'string') return done(null, payload)
       const keys = [...tags].sort()
-      const hash = recentHash(payload)
+      const { body, hash } = encoded(payload)
       if (matches(request.headers['if-none-match'], hash)) {
         publicHeaders(reply, keys, hash)
         reply.code(304)
@@ -585,7 +587,7 @@ export const cachePlugin = fp(
       const entry = store
         ? cache.set(cacheKey(request), {
             vary: varyOf(request),
-            body: Buffer.from(payload),
+            body,
             hash,
             contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
             link: reply.getHeader('link') as string | undefined,
@@ -600,7 +602,7 @@ export const cachePlugin = fp(
           : undefined
       if (entry === undefined || encoding === undefined) {
         publicHeaders(reply, keys, hash)
-        return done(null, payload)
+        return done(null, body)
       }
       const compressed = compress(entry.body, encoding)
       cache?.addEncoding(cacheKey(request), entry, encoding, compressed)

@@ -1,9 +1,12 @@
 /**
- * Response serialisers: fast-json-stringify, as Fastify builds them, from the route schemas with one change. A
- * nullable field (`anyOf: [S, null]`, what `Nullable` declares) is serialised as `nullable` S: fast-json-stringify
- * picks an `anyOf` branch by validating the value against each branch with Ajv, on every response (a date-time's
- * format is parsed again for each summary in a list), while `nullable` is one `=== null` test. The OpenAPI
- * document and request validation keep the schemas as they are.
+ * Response serialisers: fast-json-stringify, as Fastify builds them, from the route schemas with two changes.
+ * fast-json-stringify picks a branch of an `anyOf` or `oneOf` by validating the value against each branch in turn
+ * with Ajv, on every response: a date-time's format parsed again for each summary in a list, every body block
+ * checked against each block type (with its length limits) until one fits. So, for serialising only:
+ * - a nullable field (`anyOf: [S, null]`, what `Nullable` declares) becomes `nullable` S: one `=== null` test;
+ * - a union with a `discriminator` whose variants each fix that property with `const` (body blocks, by `type`)
+ *   becomes a chain of `if: { type: const }`, `then: variant`: one property compared per variant tried.
+ * The OpenAPI document and request validation keep the schemas as they are.
  */
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 
@@ -23,16 +26,47 @@ function nullableBranch(schema: Schema): Schema | undefined {
   return other
 }
 
-export function nullableForSerialization(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(nullableForSerialization)
+/** The discriminator's name and each variant's value of it, when every variant fixes it with `const`. */
+function discriminatorOf(
+  schema: Schema,
+): { name: string; values: unknown[]; variants: Schema[] } | undefined {
+  const variants = schema.oneOf ?? schema.anyOf
+  const name = isObject(schema.discriminator) ? schema.discriminator.propertyName : undefined
+  if (typeof name !== 'string' || !Array.isArray(variants) || variants.length === 0) return undefined
+  const values: unknown[] = []
+  for (const variant of variants) {
+    const property = isObject(variant) && isObject(variant.properties) ? variant.properties[name] : undefined
+    if (!isObject(property) || typeof property.const !== 'string') return undefined
+    values.push(property.const)
+  }
+  return { name, values, variants }
+}
+
+export function forSerialization(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(forSerialization)
   if (!isObject(schema)) return schema
   const branch = nullableBranch(schema)
   if (branch !== undefined) {
     const { anyOf: _, ...siblings } = schema
-    return { ...(nullableForSerialization(branch) as Schema), ...siblings, nullable: true }
+    return { ...(forSerialization(branch) as Schema), ...siblings, nullable: true }
+  }
+  const union = discriminatorOf(schema)
+  if (union !== undefined) {
+    const { discriminator: _d, oneOf: _o, anyOf: _a, ...siblings } = schema
+    const { name, values, variants } = union
+    // From the last variant back: each `else` tries the next one; a value of no variant keeps the siblings only.
+    let chain: Schema | undefined
+    for (let i = variants.length - 1; i >= 0; i--) {
+      chain = {
+        if: { type: 'object', properties: { [name]: { const: values[i] } }, required: [name] },
+        then: forSerialization(variants[i]),
+        ...(chain ? { else: chain } : {}),
+      }
+    }
+    return { ...(forSerialization(siblings) as Schema), ...chain }
   }
   const out: Schema = {}
-  for (const [key, value] of Object.entries(schema)) out[key] = nullableForSerialization(value)
+  for (const [key, value] of Object.entries(schema)) out[key] = forSerialization(value)
   return out
 }
 
@@ -41,8 +75,8 @@ type Factory = ReturnType<typeof SerializerSelector>
 /** For Fastify's `schemaController.compilersFactory.buildSerializer`. */
 export const buildSerializer: Factory = (externalSchemas, options) => {
   const shared = Object.fromEntries(
-    Object.entries(externalSchemas ?? {}).map(([id, s]) => [id, nullableForSerialization(s)]),
+    Object.entries(externalSchemas ?? {}).map(([id, s]) => [id, forSerialization(s)]),
   ) as typeof externalSchemas
   const build = SerializerSelector()(shared, options)
-  return (route) => build({ ...route, schema: nullableForSerialization(route.schema) as typeof route.schema })
+  return (route) => build({ ...route, schema: forSerialization(route.schema) as typeof route.schema })
 }

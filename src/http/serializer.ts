@@ -59,6 +59,7 @@ export function forSerialization(schema: unknown): unknown {
     for (let i = variants.length - 1; i >= 0; i--) {
       chain = {
         if: { type: 'object', properties: { [name]: { const: values[i] } }, required: [name] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a promise
         then: forSerialization(variants[i]),
         ...(chain ? { else: chain } : {}),
       }

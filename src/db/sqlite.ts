@@ -5,7 +5,14 @@ import SQLite from 'better-sqlite3'
 import { type SQL, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { type Database, type Db, migrationsRoot, type OpenOptions, registerTransactions } from './client.js'
+import {
+  type Database,
+  type Db,
+  limitOf,
+  migrationsRoot,
+  type OpenOptions,
+  registerTransactions,
+} from './client.js'
 import * as schema from './schema.js'
 import { SQLITE_TOKENS_DDL } from './search.js'
 
@@ -67,8 +74,7 @@ function boundLimitsWithoutReprepare(db: Db): void {
   const dialect = (db as unknown as { dialect: { buildLimit(limit: unknown): SQL | undefined } }).dialect
   const buildLimit = dialect.buildLimit.bind(dialect)
   dialect.buildLimit = (limit) => {
-    if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0)
-      return sql.raw(` limit ${limit}`)
+    if (typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0) return limitOf(limit)
     if (typeof limit === 'object' && limit !== null) return sql` limit (${limit} + 0)`
     return buildLimit(limit)
   }

@@ -1,7 +1,8 @@
 /**
  * Operator commands: `npm run cli -- <command>`. Honours the same environment as the server.
  *
- *   migrate                                   apply migrations (the server also does this at start-up)
+ *   migrate                                   apply migrations (the server also does this at start-up), and
+ *                                             store the sanitised parts of bodies written before they were kept
  *   seed                                      load the demo newsroom if it is not there yet
  *   tokens create --name NAME --scopes A[,B]  print a new token alone on the last line
  *   tokens list                               list tokens (never the tokens themselves)
@@ -14,6 +15,7 @@
  *   copy --to URL                             copy everything into an empty database (e.g. SQLite to PostgreSQL)
  */
 import { parseArgs } from 'node:util'
+import { fillBodyParts } from './articles/writes.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/client.js'
 import { copyDatabase } from './db/copy.js'
@@ -98,7 +100,8 @@ async function run(argv: string[]): Promise<void> {
   const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL'
   try {
     if (command === 'migrate') {
-      console.log(`migrated ${where}`)
+      const filled = await fillBodyParts(database.db)
+      console.log(`migrated ${where}${filled > 0 ? `; stored the rendered parts of ${filled} bodies` : ''}`)
     } else if (command === 'seed') {
       console.log(
         (await seedDemo(database.db)) ? 'demo data loaded' : 'demo data already present; nothing changed',

@@ -4,6 +4,7 @@
  * nothing outside it can reach a reader even if the check were wrong.
  */
 import sanitizeHtml from 'sanitize-html'
+import type { StoredParts } from '../db/tables/content.js'
 import type { FieldError } from '../http/errors.js'
 import type { BlockInput } from './schemas.js'
 
@@ -251,6 +252,20 @@ const NO_LINKS: Resolver = { article: () => null, factTable: () => null }
 /** The renderings of the blocks that depend on nothing else (sanitised once); undefined for live blocks. */
 export const staticRenders = (blocks: BlockInput[]): (Rendered | undefined)[] =>
   blocks.map((block) => (isLive(block) ? undefined : (renderBlock(block, NO_LINKS) ?? undefined)))
+
+/** `staticRenders` as the `body_parts` column keeps them. */
+export const storedParts = (renders: readonly (Rendered | undefined)[]): StoredParts =>
+  renders.map((r) => (r === undefined ? null : [r.html, r.text]))
+
+/** The stored parts back as renderings; undefined when they are missing or do not match the blocks. */
+export function partsOf(parts: unknown, blocks: BlockInput[]): (Rendered | undefined)[] | undefined {
+  if (!Array.isArray(parts) || parts.length !== blocks.length) return undefined
+  return parts.map((p, i) =>
+    Array.isArray(p) && !isLive(blocks[i] as BlockInput)
+      ? { html: String(p[0]), text: String(p[1]) }
+      : undefined,
+  )
+}
 
 /**
  * Every link in rendered HTML made absolute against the website, so a body works on the website's domain, in an

@@ -16,7 +16,16 @@ import {
   topics,
 } from '../db/schema.js'
 import type { FieldError } from '../http/errors.js'
-import { checkBlocks, countWords, excerptOf, readingTimeMinutes, renderBody } from './body.js'
+import {
+  checkBlocks,
+  countWords,
+  excerptOf,
+  hasLiveBlocks,
+  readingTimeMinutes,
+  renderBody,
+  staticRenders,
+  storedParts,
+} from './body.js'
 import type { ArticlePatch, BlockInput } from './schemas.js'
 
 type Tx = Db
@@ -89,18 +98,25 @@ export async function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst:
         )
     ).map((a) => [a.id, a]),
   )
-  const rendered = renderBody(blocks, {
-    article: (id) => {
-      const a = linked.get(id)
-      return a ? { title: a.headline, href: `/articles/${a.slug}` } : null
+  // Each block is sanitised here, once: reads render only the live blocks again, from the stored parts.
+  const parts = staticRenders(blocks)
+  const rendered = renderBody(
+    blocks,
+    {
+      article: (id) => {
+        const a = linked.get(id)
+        return a ? { title: a.headline, href: `/articles/${a.slug}` } : null
+      },
+      factTable: () => null,
     },
-    factTable: () => null,
-  })
+    parts,
+  )
   const wordCount = countWords(rendered.text)
   return {
     bodyBlocks: blocks,
     bodyHtml: rendered.html,
     bodyText: rendered.text,
+    bodyParts: hasLiveBlocks(blocks) ? storedParts(parts) : null,
     wordCount,
     readingTimeMinutes: readingTimeMinutes(wordCount),
     excerpt: excerptOf(standfirst, rendered.text),

@@ -37,6 +37,7 @@ import { parseInstant } from '../http/validation.js'
 import {
   absoluteLinks,
   hasLiveBlocks,
+  partsOf,
   type Rendered,
   type Resolver,
   renderBody,
@@ -46,14 +47,15 @@ import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } fro
 
 export type ArticleRow = typeof articles.$inferSelect
 
-/** Every column but the body's three forms: what lists, related and Most Popular read (bodies are ≈15 KB each). */
+/** Every column but the body (its three forms and stored parts): what lists, related and Most Popular read (bodies are ≈15 KB each). */
 export const {
   bodyBlocks: _blocks,
   bodyHtml: _html,
   bodyText: _text,
+  bodyParts: _parts,
   ...summaryColumns
 } = getTableColumns(articles)
-export type SummaryRow = Omit<ArticleRow, 'bodyBlocks' | 'bodyHtml' | 'bodyText'>
+export type SummaryRow = Omit<ArticleRow, 'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts'>
 
 /** Who is reading and when: editors see drafts and scheduled articles. */
 export interface Viewer {
@@ -314,12 +316,15 @@ async function factTableTitles(
 }
 
 /**
- * An article with live blocks is rendered again on every read, for what they link to; its other blocks are
- * sanitised once per version and kept (per connection, 1,000 versions at most). Fact tables add their rows to
- * the text too, so both forms are rendered again.
+ * An article with live blocks is rendered again on every read, for what they link to; its other blocks were
+ * sanitised when it was written (`body_parts`). Fact tables add their rows to the text too, so both forms are
+ * rendered again. A row written before that column existed (until `npm run cli -- migrate` fills it) has its
+ * other blocks sanitised once per version and kept (per connection, 1,000 versions at most).
  */
 const renderCache = preparedOnce(() => new Map<string, (Rendered | undefined)[]>())
 function staticRendersOf(db: Db, row: ArticleRow, blocks: BlockInput[]) {
+  const stored = partsOf(row.bodyParts, blocks)
+  if (stored !== undefined) return stored
   const cache = renderCache(db)
   const key = `${row.id}:${row.version}`
   let renders = cache.get(key)

@@ -2,6 +2,7 @@
  * One load run, in its own process so that the load generator does not share an event loop with what it
  * measures: `tsx test/bench/load.ts '<json options>'` prints one JSON line of results.
  */
+import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 
 interface LoadOptions {
@@ -26,7 +27,8 @@ const AGENTS = [
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
 ]
 
-const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions
+const arg = process.argv[2] ?? '{}'
+const options = JSON.parse(arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg) as LoadOptions
 let n = 0
 const result = await autocannon({
   url: options.url,

@@ -1,5 +1,8 @@
 /** What every benchmark needs: servers started as child processes, and load runs in processes of their own. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -41,12 +44,18 @@ export function start(
 
 /** One bounded load run (test/bench/load.ts) in its own process; its result. */
 export async function load(options: Record<string, unknown>): Promise<Result> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', 'test/bench/load.ts', JSON.stringify(options)],
-    {
-      maxBuffer: 10 * 1024 * 1024,
-    },
-  )
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Result
+  // An argument may be at most 128 KiB (Linux): thousands of paths go through a file, named as `@FILE`.
+  const json = JSON.stringify(options)
+  const file = json.length > 65_536 ? join(mkdtempSync(join(tmpdir(), 'newsdesk-load-')), 'options.json') : null
+  if (file) writeFileSync(file, json)
+  try {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'test/bench/load.ts', file ? `@${file}` : json],
+      { maxBuffer: 10 * 1024 * 1024 },
+    )
+    return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Result
+  } finally {
+    if (file) rmSync(dirname(file), { recursive: true, force: true })
+  }
 }

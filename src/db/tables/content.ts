@@ -11,6 +11,9 @@ export interface StoredImage {
   focalPoint?: { x: number; y: number } | null
 }
 
+/** A body's blocks rendered one by one: `[html, text]` for a block that depends on nothing else, null for one that does. */
+export type StoredParts = ([string, string] | null)[]
+
 export const authors = sqliteTable('authors', {
   id: text('id').primaryKey(),
   slug: text('slug').notNull().unique(),
@@ -56,6 +59,11 @@ export const articles = sqliteTable(
     bodyBlocks: text('body_blocks', { mode: 'json' }).notNull().$type<unknown[]>(),
     bodyHtml: text('body_html').notNull(),
     bodyText: text('body_text').notNull(),
+    /**
+     * With live blocks (related, fact table) only: each block's own rendering, sanitised at write time (`[html,
+     * text]`, null for the live ones), so that a read renders only what the live blocks link to.
+     */
+    bodyParts: text('body_parts', { mode: 'json' }).$type<StoredParts>(),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),

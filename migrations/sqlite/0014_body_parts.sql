@@ -1,0 +1,1 @@
+ALTER TABLE `articles` ADD `body_parts` text;

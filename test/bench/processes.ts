@@ -46,7 +46,8 @@ export function start(
 export async function load(options: Record<string, unknown>): Promise<Result> {
   // An argument may be at most 128 KiB (Linux): thousands of paths go through a file, named as `@FILE`.
   const json = JSON.stringify(options)
-  const file = json.length > 65_536 ? join(mkdtempSync(join(tmpdir(), 'newsdesk-load-')), 'options.json') : null
+  const file =
+    json.length > 65_536 ? join(mkdtempSync(join(tmpdir(), 'newsdesk-load-')), 'options.json') : null
   if (file) writeFileSync(file, json)
   try {
     const { stdout } = await run(

@@ -428,6 +428,11 @@ t.test('editors manage parties, sources, metrics and tables; facts:write is requ
     asOf: '2025-12-30T00:00:00.000Z',
   })
   t.match(adversary.json(), { stance: 'adversary', value: { display: 'unknown', best: null } })
+  // Figures citing no article (a left join that found none) name no article among the response's keys.
+  const read = await ctx.app.inject('/v1/fact-tables/detentions-in-georgia')
+  t.equal(read.statusCode, 200)
+  t.match(read.headers['surrogate-key'], /fact-table:/)
+  t.notMatch(read.headers['surrogate-key'], /article:/)
   t.equal((await ctx.app.inject('/v1/fact-tables')).json().data.length, 1)
   t.equal((await ctx.app.inject('/v1/topics/georgia')).json().factTables[0].slug, 'detentions-in-georgia')
 

@@ -4,7 +4,7 @@
  * field it came from (`is()` walks its prototype chain) and builds each row property by property: on a list of
  * twenty summaries that cost more than the statements themselves.
  */
-import { Column, fillPlaceholders, is, SQL } from 'drizzle-orm'
+import { Column, fillPlaceholders, getTableName, is, SQL } from 'drizzle-orm'
 
 interface Decoder {
   mapFromDriverValue(value: unknown): unknown
@@ -30,11 +30,12 @@ function decoderOf(field: unknown): Decoder | undefined {
 }
 
 /**
- * A faster `all` for a prepared SQLite query whose fields are flat (no nested objects, so no left-joined
- * nulls to fold); undefined for any other, which keeps Drizzle's.
+ * A faster `all` for a prepared SQLite query whose fields are flat or one level deep (`{ figure: figures, metric:
+ * metrics }`); undefined for any other, which keeps Drizzle's. A nested object of a left-joined table is null
+ * where Drizzle makes it null: when its first column is null (and all its columns are that table's).
  */
 export function fastAll<R>(prepared: unknown): ((params?: Record<string, unknown>) => R[]) | undefined {
-  const { stmt, query, fields, customResultMapper, logger } = prepared as DrizzlePrepared
+  const { stmt, query, fields, customResultMapper, logger, joinsNotNullableMap } = prepared as DrizzlePrepared
   if (
     stmt === undefined ||
     query === undefined ||
@@ -43,18 +44,53 @@ export function fastAll<R>(prepared: unknown): ((params?: Record<string, unknown
     customResultMapper !== undefined
   )
     return undefined
-  if (fields.some((f) => f.path.length !== 1)) return undefined
+  if (fields.some((f) => f.path.length < 1 || f.path.length > 2)) return undefined
   const decoders: (Decoder | undefined)[] = []
-  const parts: string[] = []
-  for (const [i, { path, field }] of fields.entries()) {
+  const cell = (i: number, field: unknown): string | undefined => {
     const decoder = decoderOf(field)
     if (decoder === undefined) return undefined
-    const key = JSON.stringify(path[0])
-    if (decoder.mapFromDriverValue === identity) parts.push(`${key}: row[${i}]`)
-    else {
-      decoders[i] = decoder
-      parts.push(`${key}: row[${i}] === null ? null : d[${i}].mapFromDriverValue(row[${i}])`)
+    if (decoder.mapFromDriverValue === identity) return `row[${i}]`
+    decoders[i] = decoder
+    return `row[${i}] === null ? null : d[${i}].mapFromDriverValue(row[${i}])`
+  }
+  // Top-level properties in the order Drizzle adds them: a nested object where its first column comes.
+  const properties = new Map<
+    string,
+    { cells: string[]; columns: { index: number; field: unknown }[] } | string
+  >()
+  for (const [i, { path, field }] of fields.entries()) {
+    const value = cell(i, field)
+    if (value === undefined) return undefined
+    const [name, inner] = path as [string, string | undefined]
+    if (inner === undefined) {
+      properties.set(name, value)
+      continue
     }
+    let object = properties.get(name)
+    if (object === undefined) {
+      object = { cells: [], columns: [] }
+      properties.set(name, object)
+    }
+    if (typeof object === 'string') return undefined
+    object.cells.push(`${JSON.stringify(inner)}: ${value}`)
+    object.columns.push({ index: i, field })
+  }
+  const parts: string[] = []
+  for (const [name, value] of properties) {
+    if (typeof value === 'string') {
+      parts.push(`${JSON.stringify(name)}: ${value}`)
+      continue
+    }
+    const literal = `{ ${value.cells.join(', ')} }`
+    const [firstColumn] = value.columns
+    if (firstColumn === undefined || value.columns.some((c) => !is(c.field, Column))) return undefined
+    const tables = new Set(value.columns.map((c) => getTableName((c.field as Column).table)))
+    const [table] = tables
+    const nullable =
+      joinsNotNullableMap !== undefined && tables.size === 1 && !joinsNotNullableMap[table as string]
+    parts.push(
+      `${JSON.stringify(name)}: ${nullable ? `row[${firstColumn.index}] === null ? null : ${literal}` : literal}`,
+    )
   }
   // One object literal per row: every row has the same shape, built in one step.
   const toObject = new Function('d', `return (row) => ({ ${parts.join(', ')} })`)(decoders) as (

@@ -47,7 +47,10 @@ import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } fro
 
 export type ArticleRow = typeof articles.$inferSelect
 
-/** Every column but the body (its three forms and stored parts): what lists, related and Most Popular read (bodies are ≈15 KB each). */
+/**
+ * Every column but the body (its three forms and stored parts): what lists, related and Most Popular read (bodies
+ * are ≈15 KB each).
+ */
 export const {
   bodyBlocks: _blocks,
   bodyHtml: _html,

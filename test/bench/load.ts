@@ -1,6 +1,6 @@
 /**
  * One load run, in its own process so that the load generator does not share an event loop with what it
- * measures: `tsx test/bench/load.ts '<json options>'` prints one JSON line of results.
+ * measures: `tsx test/bench/load.ts '<json options>'` (or `@FILE` holding them) prints one JSON line of results.
  */
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'

@@ -4,7 +4,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import t from 'tap'
 import type { SqliteDatabase } from '../src/db/sqlite.js'
-import { article, build, engine, type TestContext } from './helper.js'
+import { article, build, engine, newsroom, type TestContext } from './helper.js'
 
 const MAIN = 'azerbaijani-and-armenian-foreign-ministers-meet-in-new-york'
 const TOPIC = '2022-azerbaijani-attack-on-armenia'
@@ -674,4 +674,66 @@ t.test('kept list totals change exactly with publications', async (t) => {
     editorTotal + 1,
     'editors’ totals are never kept',
   )
+})
+
+/**
+ * The cache's memory budget, and what it keeps when readers ask for more than it holds: 40 articles of about 60 KB
+ * against 1 MB, which holds about 16 of them.
+ */
+t.test('the response cache holds its budget and keeps what is read more often', async (t) => {
+  const ctx = await build(t, { env: { RESPONSE_CACHE_MB: '1' } })
+  const cache = ctx.app.responseCache
+  if (cache === null) throw new Error('the cache is on')
+  const editor = await ctx.auth('content:write')
+  const { author } = await newsroom(ctx, editor)
+  const words = 'ministers met in new york for talks on the border ceasefire while observers counted '
+  const paragraphs = Array.from({ length: 24 }, (_, i) => ({
+    type: 'paragraph',
+    html: `${i} ${words.repeat(9)}`,
+  }))
+  const urls: string[] = []
+  for (let i = 0; i < 40; i++) {
+    const made = await article(ctx, editor, {
+      headline: `Border talks, day ${i}`,
+      authors: [author],
+      body: { blocks: paragraphs },
+      publish: true,
+    })
+    urls.push(`/v1/articles/${made.id}`)
+  }
+  const first = await ctx.app.inject(urls[0] as string)
+  t.ok(first.body.length > 50_000 && first.body.length < 80_000, `a response is ${first.body.length} bytes`)
+
+  // One article read often, then every other one read once: the one-off reads do not push it out.
+  await ctx.app.inject(urls[0] as string)
+  await ctx.app.inject(urls[0] as string)
+  for (const url of urls.slice(1)) {
+    const res = await ctx.app.inject(url)
+    t.equal(res.statusCode, 200)
+    t.ok(cache.size <= cache.budget, `${cache.size} bytes held, within ${cache.budget}`)
+  }
+  t.ok(cache.stats.rejected > 0, 'some responses were not kept')
+  const again = await ctx.queriesOf(urls[0] as string)
+  t.same(again.queries, [], 'the article read often is still cached: no query')
+  t.equal(again.response.body, first.body)
+
+  // Readers walking all 40 in turn, three times: part of the walk stays cached (least recently used alone would
+  // evict each response before its turn came again, and hit nothing), and every answer is the same as uncached.
+  const uncached = new Map<string, string>()
+  for (const url of urls) {
+    const { response } = await ctx.queriesOf(url)
+    uncached.set(url, response.body)
+  }
+  const hits = cache.stats.hits
+  let answeredWithoutQueries = 0
+  for (let pass = 0; pass < 2; pass++)
+    for (const url of urls) {
+      const { response, queries } = await ctx.queriesOf(url)
+      t.equal(response.body, uncached.get(url), url)
+      if (queries.length === 0) answeredWithoutQueries++
+    }
+  t.ok(cache.size <= cache.budget, 'still within the budget')
+  t.ok(cache.count >= 10, `${cache.count} responses held`)
+  t.ok(answeredWithoutQueries >= 20, `${answeredWithoutQueries} of 80 reads answered from the cache`)
+  t.equal(cache.stats.hits - hits, answeredWithoutQueries)
 })

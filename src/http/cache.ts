@@ -14,7 +14,7 @@
  *   articles become visible without a write: entries never outlive the next scheduled publication time, and at that
  *   time the keys of the articles that went live are published like a write's.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -133,28 +133,108 @@ interface Entry {
   otherHeaders: OutgoingHttpHeaders
 }
 
-/** Serialised responses by URL, within a byte budget, least recently used out first. */
+/**
+ * How often each URL was asked for lately, in a fixed table of small counters whatever the number of URLs (TinyLFU's
+ * count-min sketch: four counters per URL, the smallest is its estimate). Every counter is halved after ten
+ * lookups per counter, so what was popular an hour ago yields to what is popular now.
+ */
+export class FrequencySketch {
+  private readonly counters: Uint8Array
+  private readonly mask: number
+  private readonly sampleSize: number
+  private additions = 0
+  /** A different seed per process: no one can pick URLs that share counters. */
+  private readonly seed = randomInt(0x7fffffff)
+
+  constructor(entries: number) {
+    let width = 1024
+    while (width < entries * 4 && width < 1 << 22) width *= 2
+    this.counters = new Uint8Array(width)
+    this.mask = width - 1
+    this.sampleSize = width * 10
+  }
+
+  /** Two independent 32-bit hashes of the key (FNV-1a from two starting points); the four indexes derive from them. */
+  private indexes(key: string): [number, number, number, number] {
+    let a = 0x811c9dc5 ^ this.seed
+    let b = 0x01000193 ^ (this.seed >>> 3)
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i)
+      a = Math.imul(a ^ c, 0x01000193)
+      b = Math.imul(b ^ c, 0x5bd1e995)
+    }
+    b = (b ^ (b >>> 15)) | 1
+    const m = this.mask
+    return [a & m, (a + b) & m, (a + 2 * b) & m, (a + 3 * b) & m]
+  }
+
+  increment(key: string): void {
+    for (const i of this.indexes(key)) {
+      const count = this.counters[i] as number
+      if (count < 15) this.counters[i] = count + 1
+    }
+    if (++this.additions >= this.sampleSize) {
+      this.additions = 0
+      for (let i = 0; i < this.counters.length; i++) this.counters[i] = (this.counters[i] as number) >>> 1
+    }
+  }
+
+  frequency(key: string): number {
+    let least = 15
+    for (const i of this.indexes(key)) least = Math.min(least, this.counters[i] as number)
+    return least
+  }
+}
+
+/** Below this, every response is taken as it comes: the cache has room, and nothing is asked for more than another. */
+const AVERAGE_ENTRY_BYTES = 8 * 1024
+
+/**
+ * Serialised responses by URL, within a byte budget, least recently used out first. When a new response would push
+ * others out, it is kept only if it was asked for more often lately than each one it would push out (TinyLFU
+ * admission): readers walking an archive larger than the budget in turn (a crawler, the long tail after a search)
+ * then keep part of it cached instead of evicting every entry before it is asked for again, and a burst of one-off
+ * reads cannot push out what everyone reads.
+ */
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>()
   private readonly byKey = new Map<string, Set<string>>()
+  private readonly sketch: FrequencySketch
   private bytes = 0
-  /** `beforeRouting`: the hits among `hits` answered as the request arrived, before Fastify saw it. */
-  readonly stats = { hits: 0, misses: 0, evicted: 0, invalidated: 0, beforeRouting: 0 }
+  /**
+   * `beforeRouting`: the hits among `hits` answered as the request arrived, before Fastify saw it. `rejected`: new
+   * responses not kept, as everything they would have pushed out was asked for at least as often.
+   */
+  readonly stats = { hits: 0, misses: 0, evicted: 0, invalidated: 0, beforeRouting: 0, rejected: 0 }
 
-  constructor(readonly budget: number) {}
+  constructor(readonly budget: number) {
+    this.sketch = new FrequencySketch(Math.ceil(budget / AVERAGE_ENTRY_BYTES))
+  }
 
   /** Bytes held, bodies and compressed forms included. */
   get size(): number {
     return this.bytes
   }
 
-  /** The entry for `url`; `countMiss` false for a first look that Fastify's own lookup may repeat. */
+  /** Responses held. */
+  get count(): number {
+    return this.entries.size
+  }
+
+  /**
+   * The entry for `url`. Each request is counted once towards its URL's frequency: `countMiss` false for a first
+   * look that Fastify's own lookup repeats on a miss.
+   */
   get(url: string, countMiss = true): Entry | undefined {
     const entry = this.entries.get(url)
     if (entry === undefined) {
-      if (countMiss) this.stats.misses++
+      if (countMiss) {
+        this.stats.misses++
+        this.sketch.increment(url)
+      }
       return undefined
     }
+    this.sketch.increment(url)
     // Map order is recency: move it to the back.
     this.entries.delete(url)
     this.entries.set(url, entry)
@@ -165,7 +245,12 @@ export class ResponseCache {
   set(url: string, fields: Omit<Entry, 'bytes'>): Entry | undefined {
     const entry: Entry = { ...fields, bytes: fields.body.length + url.length + 256 }
     if (entry.bytes > this.budget / 8) return undefined // one response may not crowd out the rest
+    const replacing = this.entries.has(url)
     this.delete(url)
+    if (!replacing && !this.admits(url, entry.bytes)) {
+      this.stats.rejected++
+      return undefined
+    }
     this.entries.set(url, entry)
     for (const key of entry.keys) {
       let urls = this.byKey.get(key)
@@ -178,6 +263,19 @@ export class ResponseCache {
     this.bytes += entry.bytes
     this.evict()
     return this.entries.get(url)
+  }
+
+  /** Room without evicting, or asked for more often than every entry that would go to make room. */
+  private admits(url: string, bytes: number): boolean {
+    let over = this.bytes + bytes - this.budget
+    if (over <= 0) return true
+    const frequency = this.sketch.frequency(url)
+    for (const [victimUrl, victim] of this.entries) {
+      if (this.sketch.frequency(victimUrl) >= frequency) return false
+      over -= victim.bytes
+      if (over <= 0) return true
+    }
+    return true
   }
 
   /** Keeps a compressed form with its entry (made once, on the first request that accepts it). */

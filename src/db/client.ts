@@ -69,30 +69,57 @@ export function engineOf(db: Db): Engine {
 /** How each engine runs a write transaction; registered by the engine when it opens. */
 type TransactionRunner = <T>(fn: (tx: Db) => Promise<T>) => Promise<T>
 const runners = new WeakMap<object, TransactionRunner>()
-const inTransaction = new AsyncLocalStorage<Db>()
+/** The handles of the transactions under way: a write begun on one of them joins its transaction. */
+const open = new WeakSet<object>()
+/** A SQLite transaction's handle, to the database handle it was made from (whose prepared statements it shares). */
+const roots = new WeakMap<object, Db>()
 
 export function registerTransactions(db: Db, run: TransactionRunner): void {
   runners.set(db, run)
 }
 
 /**
+ * A handle of its own for one transaction on a connection that the whole process shares (SQLite): the same
+ * connection and statements, but a different object, so that a write begun with it joins the transaction while a
+ * write begun meanwhile with the database handle waits its turn.
+ */
+export function transactionHandle(db: Db): Db {
+  const tx = Object.create(db) as Db
+  roots.set(tx, db)
+  return tx
+}
+
+/**
  * Runs `fn` as one write transaction: everything it does is committed together or not at all. SQLite takes the
  * write lock up front (`BEGIN IMMEDIATE`) and transactions of one process run one at a time; PostgreSQL runs it
- * on one pooled connection. A transaction begun inside another joins it.
+ * on one pooled connection. A transaction begun with a transaction's handle (the `tx` that `fn` is given) joins
+ * it. (Found by the handle, not by async context: an `AsyncLocalStorage` makes Node track every promise of the
+ * process, which cost a quarter of an uncached article read's throughput.)
  */
 export async function writeTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
-  const outer = inTransaction.getStore()
-  if (outer !== undefined) return fn(outer)
+  if (open.has(db)) return fn(db)
   const run = runners.get(db)
   if (run === undefined) throw new Error('writeTransaction needs the database handle openDatabase returned')
-  return run((tx) => inTransaction.run(tx, () => fn(tx)))
+  return run(async (tx) => {
+    open.add(tx)
+    try {
+      return await fn(tx)
+    } finally {
+      open.delete(tx)
+    }
+  })
 }
 
 /**
  * Set (with `enterWith`) for a request that carries a token: its reads go to the primary, for read-your-writes
- * (see src/http/auth.ts); other reads may go to a replica.
+ * (see src/http/auth.ts); other reads may go to a replica. Used only when there are replicas (`hasReplicas`):
+ * once used, Node tracks the context of every promise, which costs every request.
  */
 export const primaryReads = new AsyncLocalStorage<boolean>()
+
+/** Whether reads may go to replicas (PostgreSQL with `DATABASE_REPLICA_URLS`). */
+export const hasReplicas = (db: Db): boolean =>
+  (db as unknown as { $replicas?: Db[] }).$replicas !== undefined
 
 /** The first row of a query, or undefined. */
 export async function first<T>(query: PromiseLike<T[]>): Promise<T | undefined> {
@@ -209,7 +236,8 @@ export function rawStatement<R>(db: Db, query: SQL, name: string): Statement<R> 
  */
 export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
   const prepared = new WeakMap<Db, T>()
-  return (db) => {
+  return (handle) => {
+    const db = roots.get(handle) ?? handle
     let statements = prepared.get(db)
     if (statements === undefined) {
       statements = prepare(db)

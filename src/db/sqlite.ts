@@ -12,6 +12,7 @@ import {
   migrationsRoot,
   type OpenOptions,
   registerTransactions,
+  transactionHandle,
 } from './client.js'
 import * as schema from './schema.js'
 import { SQLITE_TOKENS_DDL } from './search.js'
@@ -95,7 +96,7 @@ function transactionsOf(sqlite: SQLite.Database, db: Db) {
     const turn = queue.then(async () => {
       sqlite.exec('BEGIN IMMEDIATE')
       try {
-        const result = await fn(db)
+        const result = await fn(transactionHandle(db))
         sqlite.exec('COMMIT')
         return result
       } catch (error) {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { type Db, primaryReads } from '../db/client.js'
+import { type Db, hasReplicas, primaryReads } from '../db/client.js'
 import { type Scope, type TokenRecord, useToken } from '../tokens/store.js'
 import { forbidden, unauthorized } from './errors.js'
 
@@ -42,6 +42,7 @@ export const isEditor = (request: FastifyRequest, scope: Scope = 'content:write'
 export const authPlugin = fp(
   async (app: FastifyInstance, { db }: { db: Db }) => {
     app.decorateRequest('token', null)
+    const replicas = hasReplicas(db)
     const authenticate = async (request: FastifyRequest, header: string) => {
       const match = /^Bearer\s+([A-Za-z0-9_-]{1,200})\s*$/i.exec(header)
       if (!match?.[1]) throw unauthorized('The Authorization header must be `Bearer <token>`.')
@@ -55,7 +56,7 @@ export const authPlugin = fp(
       if (header === undefined) return done()
       // Read-your-writes: a request with a token reads from the primary, on whichever instance it lands, so an
       // editor (writes need a token) always reads back what was just written. Anonymous reads may use replicas.
-      primaryReads.enterWith(true)
+      if (replicas) primaryReads.enterWith(true)
       authenticate(request, header).then(() => done(), done)
     })
   },

@@ -10,7 +10,8 @@
  *   here, and a purger that tells the CDN. The bus's transport is in-process for now; another instance's bus can be
  *   plugged in later without touching features.
  * - The response cache keeps serialised responses (and their gzip and brotli forms, each made once) within a memory
- *   budget, least recently used first out. A hit costs no query, no serialisation and no compression. Scheduled
+ *   budget, least recently used first out, and admits a newcomer that would push others out only if it is asked
+ *   for more often than they are. A hit costs no query, no serialisation and no compression. Scheduled
  *   articles become visible without a write: entries never outlive the next scheduled publication time, and at that
  *   time the keys of the articles that went live are published like a write's.
  */

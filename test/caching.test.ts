@@ -736,4 +736,18 @@ t.test('the response cache holds its budget and keeps what is read more often', 
   t.ok(cache.count >= 10, `${cache.count} responses held`)
   t.ok(answeredWithoutQueries >= 20, `${answeredWithoutQueries} of 80 reads answered from the cache`)
   t.equal(cache.stats.hits - hits, answeredWithoutQueries)
+
+  const metrics = await ctx.app.inject({ url: '/metrics', headers: await ctx.auth('metrics:read') })
+  t.equal(metrics.statusCode, 200)
+  t.match(metrics.body, new RegExp(`newsdesk_response_cache_bytes ${cache.size}\\n`))
+  t.match(metrics.body, new RegExp(`newsdesk_response_cache_entries ${cache.count}\\n`))
+  for (const outcome of ['hit', 'miss', 'evicted', 'invalidated', 'rejected'] as const) {
+    const value = cache.stats[outcome === 'hit' ? 'hits' : outcome === 'miss' ? 'misses' : outcome]
+    t.match(
+      metrics.body,
+      new RegExp(`newsdesk_response_cache_total\\{outcome="${outcome}"\\} ${value}\\n`),
+      `${outcome}: ${value}`,
+    )
+  }
+  t.ok(cache.stats.rejected > 0 && cache.stats.hits > 0)
 })

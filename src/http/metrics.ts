@@ -134,6 +134,28 @@ export const metricsPlugin = fp(
       }),
     )
 
+    const cache = app.responseCache
+    if (cache !== null) {
+      gauge(
+        'newsdesk_response_cache_bytes',
+        'Bytes the response cache holds (bodies and their compressed forms), within RESPONSE_CACHE_MB.',
+        () => cache.size,
+      )
+      gauge('newsdesk_response_cache_entries', 'Responses the response cache holds.', () => cache.count)
+      counted(
+        'newsdesk_response_cache_total',
+        'Response cache: lookups answered (hit) or not (miss); responses evicted for room, invalidated by a write, or not kept (rejected: what they would have pushed out was asked for at least as often).',
+        ['outcome'],
+        () => ({
+          hit: cache.stats.hits,
+          miss: cache.stats.misses,
+          evicted: cache.stats.evicted,
+          invalidated: cache.stats.invalidated,
+          rejected: cache.stats.rejected,
+        }),
+      )
+    }
+
     app.get(
       '/metrics',
       {

@@ -136,8 +136,8 @@ interface Entry {
 
 /**
  * How often each URL was asked for lately, in a fixed table of small counters whatever the number of URLs (TinyLFU's
- * count-min sketch: four counters per URL, the smallest is its estimate). Every counter is halved after ten
- * lookups per counter, so what was popular an hour ago yields to what is popular now.
+ * count-min sketch: four counters per URL, the smallest is its estimate, at most 15). Every counter is halved after
+ * ten lookups per response the cache holds, so what was popular an hour ago yields to what is popular now.
  */
 export class FrequencySketch {
   private readonly counters: Uint8Array
@@ -152,7 +152,7 @@ export class FrequencySketch {
     while (width < entries * 4 && width < 1 << 22) width *= 2
     this.counters = new Uint8Array(width)
     this.mask = width - 1
-    this.sampleSize = width * 10
+    this.sampleSize = Math.max(entries, 256) * 10
   }
 
   /** Two independent 32-bit hashes of the key (FNV-1a from two starting points); the four indexes derive from them. */
@@ -187,7 +187,10 @@ export class FrequencySketch {
   }
 }
 
-/** Below this, every response is taken as it comes: the cache has room, and nothing is asked for more than another. */
+/** How often lately a newcomer must have been asked for to get a chance against entries as popular as it. */
+const HOT = 8
+
+/** A typical response's size: the frequency table is sized for the number of such responses the budget holds. */
 const AVERAGE_ENTRY_BYTES = 8 * 1024
 
 /**
@@ -266,13 +269,18 @@ export class ResponseCache {
     return this.entries.get(url)
   }
 
-  /** Room without evicting, or asked for more often than every entry that would go to make room. */
+  /**
+   * Room without evicting, or asked for more often than every entry that would go to make room. A newcomer asked
+   * for often (8 times or more lately) that loses anyway, to entries as popular as it or once more popular, is let
+   * in one time in 16: a story that breaks is cached after a few dozen requests, not after the counters of
+   * yesterday's stories have been halved.
+   */
   private admits(url: string, bytes: number): boolean {
     let over = this.bytes + bytes - this.budget
     if (over <= 0) return true
     const frequency = this.sketch.frequency(url)
     for (const [victimUrl, victim] of this.entries) {
-      if (this.sketch.frequency(victimUrl) >= frequency) return false
+      if (this.sketch.frequency(victimUrl) >= frequency) return frequency >= HOT && Math.random() < 1 / 16
       over -= victim.bytes
       if (over <= 0) return true
     }

@@ -759,13 +759,14 @@ t.test('the response cache holds its budget and keeps what is read more often', 
   ctx.app.responseCache?.clear()
   for (let round = 0; round < 20; round++) for (const url of urls.slice(0, 18)) await ctx.app.inject(url)
   t.ok(cache.size + first.body.length > cache.budget, 'the cache is full')
+  t.ok((await ctx.queriesOf(breaking)).queries.length > 0, 'read once, the new story is not kept')
   let cachedAfter = 0
-  for (let n = 1; n <= 200 && cachedAfter === 0; n++) {
+  for (let n = 2; n <= 200 && cachedAfter === 0; n++) {
     const { queries } = await ctx.queriesOf(breaking)
     if (queries.length === 0) cachedAfter = n
   }
   t.ok(
-    cachedAfter > 8,
+    cachedAfter > 1,
     `the breaking story was kept, and answered from the cache from its read ${cachedAfter} on`,
   )
   t.ok(cache.size <= cache.budget)

@@ -754,8 +754,8 @@ t.test('the response cache holds its budget and keeps what is read more often', 
   t.ok(cache.stats.rejected > 0 && cache.stats.hits > 0)
 
   // Yesterday's stories, read so often that their counters are at the top, fill the cache; then a story breaks.
-  // It loses to them on frequency, but once it has been read 8 times it gets a chance (one in 16 of its misses) and
-  // is kept: the chance that 190 such misses all fail is below one in 200,000.
+  // It loses to them on frequency, but once it has been read 8 times it gets a chance (one in 4 of its misses) and
+  // is kept: the chance that 190 such misses all fail is below 10^-23.
   ctx.app.responseCache?.clear()
   for (let round = 0; round < 20; round++) for (const url of urls.slice(0, 18)) await ctx.app.inject(url)
   t.ok(cache.size + first.body.length > cache.budget, 'the cache is full')

@@ -137,12 +137,12 @@ interface Entry {
 /**
  * How often each URL was asked for lately, in a fixed table of small counters whatever the number of URLs (TinyLFU's
  * count-min sketch: four counters per URL, the smallest is its estimate, at most 15). Every counter is halved after
- * ten lookups per response the cache holds, so what was popular an hour ago yields to what is popular now.
+ * ten lookups per response the cache holds (at least 2,560), so what was popular a while ago yields to what is
+ * popular now.
  */
 export class FrequencySketch {
   private readonly counters: Uint8Array
   private readonly mask: number
-  private readonly sampleSize: number
   private additions = 0
   /** A different seed per process: no one can pick URLs that share counters. */
   private readonly seed = randomInt(0x7fffffff)
@@ -152,7 +152,6 @@ export class FrequencySketch {
     while (width < entries * 4 && width < 1 << 22) width *= 2
     this.counters = new Uint8Array(width)
     this.mask = width - 1
-    this.sampleSize = Math.max(entries, 256) * 10
   }
 
   /** Two independent 32-bit hashes of the key (FNV-1a from two starting points); the four indexes derive from them. */
@@ -169,12 +168,13 @@ export class FrequencySketch {
     return [a & m, (a + b) & m, (a + 2 * b) & m, (a + 3 * b) & m]
   }
 
-  increment(key: string): void {
+  /** One more lookup of `key`, while the cache holds `held` responses. */
+  increment(key: string, held: number): void {
     for (const i of this.indexes(key)) {
       const count = this.counters[i] as number
       if (count < 15) this.counters[i] = count + 1
     }
-    if (++this.additions >= this.sampleSize) {
+    if (++this.additions >= Math.max(held, 256) * 10) {
       this.additions = 0
       for (let i = 0; i < this.counters.length; i++) this.counters[i] = (this.counters[i] as number) >>> 1
     }
@@ -234,11 +234,11 @@ export class ResponseCache {
     if (entry === undefined) {
       if (countMiss) {
         this.stats.misses++
-        this.sketch.increment(url)
+        this.sketch.increment(url, this.entries.size)
       }
       return undefined
     }
-    this.sketch.increment(url)
+    this.sketch.increment(url, this.entries.size)
     // Map order is recency: move it to the back.
     this.entries.delete(url)
     this.entries.set(url, entry)
@@ -272,15 +272,15 @@ export class ResponseCache {
   /**
    * Room without evicting, or asked for more often than every entry that would go to make room. A newcomer asked
    * for often (8 times or more lately) that loses anyway, to entries as popular as it or once more popular, is let
-   * in one time in 16: a story that breaks is cached after a few dozen requests, not after the counters of
-   * yesterday's stories have been halved.
+   * in one time in 4: a story that breaks is cached after a dozen requests, not after the counters of yesterday's
+   * stories have been halved.
    */
   private admits(url: string, bytes: number): boolean {
     let over = this.bytes + bytes - this.budget
     if (over <= 0) return true
     const frequency = this.sketch.frequency(url)
     for (const [victimUrl, victim] of this.entries) {
-      if (this.sketch.frequency(victimUrl) >= frequency) return frequency >= HOT && Math.random() < 1 / 16
+      if (this.sketch.frequency(victimUrl) >= frequency) return frequency >= HOT && Math.random() < 1 / 4
       over -= victim.bytes
       if (over <= 0) return true
     }

@@ -15,6 +15,7 @@ import {
   relatedArticles,
   topics,
 } from '../db/schema.js'
+import { storeSummaryLinks } from '../db/summary-links.js'
 import type { FieldError } from '../http/errors.js'
 import {
   checkBlocks,
@@ -123,7 +124,10 @@ export async function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst:
   }
 }
 
-/** Replaces each ordered list that is given (byline, topics, tags, curated related), one insert per list. */
+/**
+ * Replaces each ordered list that is given (byline, topics, tags, curated related), one insert per list, and the
+ * copy of the first three that summaries read (src/db/summary-links.ts).
+ */
 export async function replaceLinks(
   tx: Tx,
   articleId: string,
@@ -142,6 +146,7 @@ export async function replaceLinks(
     await tx.delete(table).where(eq(table.articleId, articleId))
     if (rows.length > 0) await tx.insert(table).values(rows as never)
   }
+  if (links.authorIds || links.topicIds || links.tags) await storeSummaryLinks(tx, { article: articleId })
 }
 
 export interface ResolvedLinks {

@@ -27,6 +27,7 @@ import {
   statement,
 } from '../db/client.js'
 import { articleSlugs, articles, articleTags, articleTopics, authors, bylines, topics } from '../db/schema.js'
+import type { StoredSummaryLinks } from '../db/tables/content.js'
 import type { FactTable } from '../facts/schemas.js'
 import { factTablesWithSlugs } from '../facts/tables.js'
 import type { CacheTags, InvalidationBus } from '../http/cache.js'
@@ -206,37 +207,51 @@ export async function lookupArticle(
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-/** Summaries of the given rows, in the same order, with bylines, topics and tags loaded in three queries. */
-export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
-  if (rows.length === 0) return []
+/** Each row's byline, topics and tags: from its own copy of them, or from the link tables (three queries). */
+async function linksOfRows(db: Db, rows: SummaryRow[]): Promise<Map<string, StoredSummaryLinks>> {
+  const links = new Map<string, StoredSummaryLinks>()
+  if (rows.every((row) => row.summaryLinks)) {
+    // A copy in a PostgreSQL jsonb column has its keys in jsonb's order: rebuilt in the order clients see.
+    for (const row of rows) {
+      const stored = row.summaryLinks as StoredSummaryLinks
+      links.set(row.id, {
+        authors: stored.authors.map(({ id, slug, name }) => ({ id, slug, name })),
+        topics: stored.topics.map(({ id, slug, title }) => ({ id, slug, title })),
+        tags: stored.tags,
+      })
+    }
+    return links
+  }
   const ids = rows.map((row) => row.id)
   const statements = statementsOf(readTarget(db))
-  const [links, params] =
+  const [linked, params] =
     ids.length === 1 ? [statements.one, { id: ids[0] }] : [statements.many, { ids: listParam(db, ids) }]
   const [bylineRows, topicRows, tagRows] = await Promise.all([
-    links.bylines.all(params),
-    links.topics.all(params),
-    links.tags.all(params),
+    linked.bylines.all(params),
+    linked.topics.all(params),
+    linked.tags.all(params),
   ])
-  const group = <T extends { articleId: string }>(list: T[]) => {
-    const map = new Map<string, Omit<T, 'articleId'>[]>()
-    for (const { articleId, ...rest } of list) {
-      const bucket = map.get(articleId) ?? []
-      bucket.push(rest)
-      map.set(articleId, bucket)
-    }
-    return map
-  }
-  const bylinesOf = group(bylineRows)
-  const topicsOf = group(topicRows)
-  const tagsOf = group(tagRows)
+  for (const id of ids) links.set(id, { authors: [], topics: [], tags: [] })
+  for (const { articleId, ...author } of bylineRows) links.get(articleId)?.authors.push(author)
+  for (const { articleId, ...topic } of topicRows) links.get(articleId)?.topics.push(topic)
+  for (const { articleId, tag } of tagRows) links.get(articleId)?.tags.push(tag)
+  return links
+}
+
+/** Summaries of the given rows, in the same order; bylines, topics and tags from `linksOfRows`. */
+export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
+  if (rows.length === 0) return []
+  const linksOf = await linksOfRows(db, rows)
   if (viewer.keys) {
-    for (const id of ids) viewer.keys.add(`article:${id}`)
-    for (const b of bylineRows) viewer.keys.add(`author:${b.id}`)
-    for (const t of topicRows) viewer.keys.add(`topic:${t.id}`)
+    for (const [id, links] of linksOf) {
+      viewer.keys.add(`article:${id}`)
+      for (const b of links.authors) viewer.keys.add(`author:${b.id}`)
+      for (const t of links.topics) viewer.keys.add(`topic:${t.id}`)
+    }
   }
   return rows.map((row) => {
-    const articleTopicList = topicsOf.get(row.id) ?? []
+    const links = linksOf.get(row.id) as StoredSummaryLinks
+    const articleTopicList = links.topics
     const summary: ArticleSummary = {
       id: row.id,
       slug: row.slug,
@@ -247,10 +262,10 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
       language: row.language,
       publishedAt: row.publishedAt === null ? null : iso(row.publishedAt),
       updatedAt: iso(row.updatedAt),
-      authors: bylinesOf.get(row.id) ?? [],
+      authors: links.authors,
       primaryTopic: articleTopicList.find((t) => t.id === row.primaryTopicId) ?? null,
       topics: articleTopicList,
-      tags: (tagsOf.get(row.id) ?? []).map((t) => t.tag),
+      tags: links.tags,
       heroImage: row.heroImage === null ? null : presentImage(row.heroImage, viewer.site.images),
       // Validated on write; rows written before the list was closed keep their code.
       contentWarning: row.contentWarning as ArticleSummary['contentWarning'],

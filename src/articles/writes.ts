@@ -122,6 +122,8 @@ export async function createArticle(
           ...rights,
           withdrawnAt: null,
           ...(await renderForStorage(tx, blocks, standfirst)),
+          // Stored by replaceLinks below; the row answered here reads its links from the link tables.
+          summaryLinks: null,
         }
         await tx.insert(articles).values(row)
         await replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
@@ -225,7 +227,8 @@ export async function updateArticle(
         await replaceLinks(tx, id, { ...links, ...(patch.tags ? { tags: patch.tags } : {}) })
         const saved = await saveRow(tx, row, changes, now)
         await reindexArticle(tx, id)
-        return saved
+        // The row read before the write holds the old copy of the links: the answer reads them from the tables.
+        return links.authorIds || links.topicIds || patch.tags ? { ...saved, summaryLinks: null } : saved
       }),
   )
 }

@@ -4,6 +4,7 @@ import { isForeignKeyViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { authors } from '../db/schema.js'
+import { storeSummaryLinks } from '../db/summary-links.js'
 import { conflict, withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { feedLinks, type Site, siteUrlOf } from '../http/site.js'
@@ -82,8 +83,9 @@ export async function updateAuthor(db: Db, id: string, patch: AuthorPatch, now: 
         .update(authors)
         .set({ ...patch, updatedAt: now })
         .where(eq(authors.id, id))
-      // Bylines are searchable by name.
+      // Bylines are searchable by name, and shown in their articles' summaries.
       if (patch.name !== undefined) await reindexArticlesOf(tx, { authorId: id })
+      if (patch.name !== undefined || patch.slug !== undefined) await storeSummaryLinks(tx, { author: id })
     }),
   )
 }

@@ -3,6 +3,7 @@ import { type Db, preparedOnce, readTarget, statement, writeTransaction } from '
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
+import { storeSummaryLinks } from '../db/summary-links.js'
 import type { InvalidationBus } from '../http/cache.js'
 import { withUniqueSlug } from '../http/errors.js'
 import { presentImage } from '../http/images.js'
@@ -216,8 +217,9 @@ export async function updateTopic(db: Db, id: string, patch: TopicPatch, now: nu
         .update(topics)
         .set({ ...patch, updatedAt: now })
         .where(eq(topics.id, id))
-      // Its articles are found by its title too.
+      // Its articles are found by its title too, and show it in their summaries.
       if (patch.title !== undefined) await reindexArticlesOf(tx, { topicId: id })
+      if (patch.title !== undefined || patch.slug !== undefined) await storeSummaryLinks(tx, { topic: id })
     }),
   )
 }
@@ -231,5 +233,6 @@ export async function deleteTopic(db: Db, id: string) {
       .where(eq(articleTopics.topicId, id))
     await tx.delete(topics).where(eq(topics.id, id))
     for (const member of members) await reindexArticle(tx, member.id)
+    await storeSummaryLinks(tx, { articles: members.map((m) => m.id) })
   })
 }

@@ -161,10 +161,35 @@ const headerBytes = (response: Recorded | undefined) =>
     0,
   )
 
-const median = (results: Result[]) =>
-  [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
-    Math.floor(results.length / 2)
-  ] as Result
+/** CPU time a process has used (user and system), in µs: `/proc/<pid>/stat`'s utime and stime, in clock ticks. */
+const cpuOf = (pid: number | undefined) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS
+  } catch {
+    return Number.NaN
+  }
+}
+/** Linux's USER_HZ, as `getconf CLK_TCK` answers on every common architecture. */
+const CLOCK_TICKS = 100
+
+/**
+ * One load run, with the server's CPU time per request: on a shared machine throughput moves with whatever else
+ * runs, while the CPU one request costs the server moves far less.
+ */
+async function measured(pid: number | undefined, options: Record<string, unknown>) {
+  const before = cpuOf(pid)
+  const result = await load(options)
+  return { ...result, cpuUs: (cpuOf(pid) - before) / Math.max(result.total, 1) }
+}
+
+const median = <R extends Result>(results: R[]) =>
+  [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(results.length / 2)] as R
+
+type Measured = Result & { cpuUs: number }
+const medianCpu = (results: Measured[]) =>
+  ([...results].sort((a, b) => a.cpuUs - b.cpuUs)[Math.floor(results.length / 2)] as Measured).cpuUs
 
 async function benchSize(size: number, dir: string) {
   const dbFile = join(dir, `bench-${size}.db`)
@@ -301,26 +326,34 @@ async function benchSize(size: number, dir: string) {
         ...(s.headers ? { headers: s.headers } : {}),
       }
       const results = {
-        ceiling: [] as Result[],
-        warm: [] as Result[],
-        cold: [] as Result[],
+        ceiling: [] as Measured[],
+        warm: [] as Measured[],
+        cold: [] as Measured[],
         pg: [] as Result[],
       }
       // Warm the cache for the pooled scenarios before measuring.
       for (const path of (s.paths ?? [s.path]).slice(0, 500)) await fetchAsLoaded(`${warm.url}${path}`)
       for (let round = 0; round < ROUNDS; round++) {
         results.ceiling.push(
-          await load({
+          await measured(bare.child.pid, {
             ...base,
             url: `${bare.url}/s/${i}`,
             ...(s.paths ? { paths: s.paths.map((path) => `/s/${i}${path}`) } : {}),
           }),
         )
         results.warm.push(
-          await load({ ...base, url: `${warm.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
+          await measured(warm.child.pid, {
+            ...base,
+            url: `${warm.url}${s.path}`,
+            ...(s.paths ? { paths: s.paths } : {}),
+          }),
         )
         results.cold.push(
-          await load({ ...base, url: `${cold.url}${s.path}`, ...(s.paths ? { paths: s.paths } : {}) }),
+          await measured(cold.child.pid, {
+            ...base,
+            url: `${cold.url}${s.path}`,
+            ...(s.paths ? { paths: s.paths } : {}),
+          }),
         )
         if (coldPg)
           results.pg.push(
@@ -329,6 +362,11 @@ async function benchSize(size: number, dir: string) {
       }
       const p = results.pg.length > 0 ? median(results.pg) : undefined
       const [ceiling, w, c] = [median(results.ceiling), median(results.warm), median(results.cold)]
+      const cpu = {
+        ceiling: medianCpu(results.ceiling),
+        warm: medianCpu(results.warm),
+        cold: medianCpu(results.cold),
+      }
       const row = {
         scenario: s.name,
         bytes: Buffer.byteLength(responses[s.name]?.body ?? ''),
@@ -342,6 +380,13 @@ async function benchSize(size: number, dir: string) {
         coldRatio: c.requestsPerSecond / ceiling.requestsPerSecond,
         coldP50: c.p50,
         coldP99: c.p99,
+        // Server CPU per request (µs, medians), and the ceiling's as a share of each: the throughput share a
+        // server that had the core to itself would reach.
+        ceilingCpuUs: cpu.ceiling,
+        warmCpuUs: cpu.warm,
+        coldCpuUs: cpu.cold,
+        warmCpuRatio: cpu.ceiling / cpu.warm,
+        coldCpuRatio: cpu.ceiling / cpu.cold,
         ...(p
           ? {
               pgCold: p.requestsPerSecond,
@@ -360,7 +405,8 @@ async function benchSize(size: number, dir: string) {
           (p
             ? `${p.requestsPerSecond.toFixed(0).padStart(7)} ${((p.requestsPerSecond / c.requestsPerSecond) * 100).toFixed(0).padStart(4)}% ${String(p.p99).padStart(4)} `
             : '') +
-          `${String(row.failed).padStart(6)}`,
+          `${String(row.failed).padStart(6)} ` +
+          `${cpu.ceiling.toFixed(0).padStart(5)} ${cpu.warm.toFixed(0).padStart(5)} ${(row.warmCpuRatio * 100).toFixed(0).padStart(4)}% ${cpu.cold.toFixed(0).padStart(5)} ${(row.coldCpuRatio * 100).toFixed(0).padStart(4)}%`,
       )
     }
     const memory = { warm: rssOf(warm.child.pid), cold: rssOf(cold.child.pid) }
@@ -388,7 +434,7 @@ try {
   const all = []
   for (const size of SIZES) {
     console.log(
-      `\n${'scenario'.padEnd(26)} ${'bytes'.padStart(6)} ${'header'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${PG_URL ? `${'pg cold'.padStart(7)} ${'pg÷sq'.padStart(5)} ${'p99'.padStart(4)} ` : ''}${'failed'.padStart(6)}`,
+      `\n${'scenario'.padEnd(26)} ${'bytes'.padStart(6)} ${'header'.padStart(6)} ${'ceiling'.padStart(7)} ${'warm'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${'cold'.padStart(7)} ${'÷'.padStart(5)} ${'p50'.padStart(4)} ${'p99'.padStart(4)} ${PG_URL ? `${'pg cold'.padStart(7)} ${'pg÷sq'.padStart(5)} ${'p99'.padStart(4)} ` : ''}${'failed'.padStart(6)} ${'µs:ce'.padStart(5)} ${'warm'.padStart(5)} ${'÷'.padStart(5)} ${'cold'.padStart(5)} ${'÷'.padStart(5)}`,
     )
     all.push(await benchSize(size, dir))
   }

@@ -24,7 +24,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
 import { figureChecks } from '../checks.js'
-import type { StoredImage, StoredParts } from '../tables/content.js'
+import type { StoredImage, StoredParts, StoredSummaryLinks } from '../tables/content.js'
 
 /** `text COLLATE "C"`: byte order, like SQLite. */
 const text = customType<{ data: string; driverData: string }>({ dataType: () => 'text COLLATE "C"' })
@@ -75,6 +75,7 @@ export const articles = pgTable(
     bodyHtml: text('body_html').notNull(),
     bodyText: text('body_text').notNull(),
     bodyParts: jsonb('body_parts').$type<StoredParts>(),
+    summaryLinks: jsonb('summary_links').$type<StoredSummaryLinks>(),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),

@@ -14,6 +14,17 @@ export interface StoredImage {
 /** A body's blocks rendered one by one: `[html, text]` for a block that depends on nothing else, null for one that does. */
 export type StoredParts = ([string, string] | null)[]
 
+/**
+ * An article's byline, topics and tags, in order, as its summaries show them: kept on its row so that a list of
+ * summaries reads no link table. Written by every write that can change them (src/db/summary-links.ts); null on a
+ * row whose links have not been stored, which reads them from the link tables instead.
+ */
+export interface StoredSummaryLinks {
+  authors: { id: string; slug: string; name: string }[]
+  topics: { id: string; slug: string; title: string }[]
+  tags: string[]
+}
+
 export const authors = sqliteTable('authors', {
   id: text('id').primaryKey(),
   slug: text('slug').notNull().unique(),
@@ -64,6 +75,7 @@ export const articles = sqliteTable(
      * text]`, null for the live ones), so that a read renders only what the live blocks link to.
      */
     bodyParts: text('body_parts', { mode: 'json' }).$type<StoredParts>(),
+    summaryLinks: text('summary_links', { mode: 'json' }).$type<StoredSummaryLinks>(),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),

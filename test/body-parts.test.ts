@@ -20,10 +20,11 @@ async function partsOf(ctx: TestContext, id: string): Promise<unknown> {
   return typeof value === 'string' ? JSON.parse(value) : value
 }
 
+/** Sets the stored parts, and drops the body's template (template.test.ts), from which public reads join it first. */
 const setParts = (ctx: TestContext, id: string, parts: unknown) =>
   rawExec(
     ctx.database.db,
-    sql`update articles set body_parts = ${parts === null ? null : JSON.stringify(parts)} where id = ${id}`,
+    sql`update articles set body_parts = ${parts === null ? null : JSON.stringify(parts)}, body_template = null where id = ${id}`,
   )
 
 async function page(ctx: TestContext) {

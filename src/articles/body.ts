@@ -155,7 +155,7 @@ export interface Rendered {
   text: string
 }
 
-function renderBlock(block: BlockInput, resolve: Resolver): Rendered | null {
+export function renderBlock(block: BlockInput, resolve: Resolver): Rendered | null {
   switch (block.type) {
     case 'paragraph': {
       const html = sanitizeInline(block.html)
@@ -239,7 +239,7 @@ export function renderBody(
   }
 }
 
-const isLive = (block: BlockInput) => block.type === 'related' || block.type === 'factTable'
+export const isLive = (block: BlockInput) => block.type === 'related' || block.type === 'factTable'
 
 /**
  * Blocks whose output depends on other resources, so the stored rendering may be out of date. Only fact tables

@@ -28,6 +28,7 @@ import {
   storedParts,
 } from './body.js'
 import type { ArticlePatch, BlockInput } from './schemas.js'
+import { bodyTemplate } from './template.js'
 
 type Tx = Db
 
@@ -118,6 +119,7 @@ export async function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst:
     bodyHtml: rendered.html,
     bodyText: rendered.text,
     bodyParts: hasLiveBlocks(blocks) ? storedParts(parts) : null,
+    bodyTemplate: bodyTemplate(blocks, parts),
     wordCount,
     readingTimeMinutes: readingTimeMinutes(wordCount),
     excerpt: excerptOf(standfirst, rendered.text),

@@ -37,12 +37,15 @@ import {
   ListTotals,
   listArticles,
   lookupArticle,
+  publicArticleJson,
   toArticle,
   type Viewer,
 } from './store.js'
 import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateArticle } from './writes.js'
 
 const tags = ['articles']
+/** JSON made here already goes out as it is. */
+const raw = (payload: unknown) => payload as string
 const Moved = { description: 'The slug is an old one: `Location` has the current URL.', type: 'null' }
 const IfMatch = Type.Object({
   'if-match': Type.Optional(
@@ -205,6 +208,21 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
     async (request, reply) => {
       if (ninjs && request.headers.accept?.includes(NINJS_MEDIA_TYPE))
         return ninjs(request, reply, request.params.article)
+      const { query } = request
+      if (query.fields === undefined && query.body === undefined && query.include === undefined) {
+        // The whole article for a public reader: its body joined from the template stored when it was written.
+        const json =
+          cachePublic(request, reply) === undefined
+            ? undefined
+            : await publicArticleJson(db, request.params.article, viewer(request), (article) =>
+                String(reply.serialize(article)),
+              )
+        if (json !== undefined)
+          return reply
+            .type('application/json; charset=utf-8')
+            .serializer(raw)
+            .send(json as never)
+      }
       const found = await lookupArticle(db, request.params.article, viewer(request))
       if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}`)
       if (found.kind === 'missing')

@@ -45,21 +45,26 @@ import {
   staticRenders,
 } from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
+import { assembleBody, parseTemplate, presentBlock } from './template.js'
 
 export type ArticleRow = typeof articles.$inferSelect
 
 /**
- * Every column but the body (its three forms and stored parts): what lists, related and Most Popular read (bodies
- * are ≈15 KB each).
+ * Every column but the body (its three forms, stored parts and template): what lists, related and Most Popular read
+ * (bodies are ≈15 KB each).
  */
 export const {
   bodyBlocks: _blocks,
   bodyHtml: _html,
   bodyText: _text,
   bodyParts: _parts,
+  bodyTemplate: _template,
   ...summaryColumns
 } = getTableColumns(articles)
-export type SummaryRow = Omit<ArticleRow, 'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts'>
+export type SummaryRow = Omit<
+  ArticleRow,
+  'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts' | 'bodyTemplate'
+>
 
 /** Who is reading and when: editors see drafts and scheduled articles. */
 export interface Viewer {
@@ -139,6 +144,16 @@ function prepareStatements(db: Db) {
         .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
         .limit(1),
       'article_by_ref',
+    ),
+    // A public article page: its summary and its body's template, not the body's other forms.
+    pageByRef: statement(
+      db,
+      db
+        .select({ ...summaryColumns, bodyTemplate: articles.bodyTemplate })
+        .from(articles)
+        .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
+        .limit(1),
+      'article_page_by_ref',
     ),
     topicId: statement(
       db,
@@ -370,45 +385,36 @@ export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promis
     ? renderBody(stored, resolver, staticRendersOf(db, row, stored))
     : { html: row.bodyHtml, text: row.bodyText }
   rendered.html = absoluteLinks(rendered.html, viewer.site.url)
-  const blocks: Block[] = stored.map((block) => {
-    if (block.type === 'related') {
-      const target = resolver.article(block.article) as {
-        id: string
-        slug: string
-        headline: string
-        href: string
-      } | null
-      return {
-        type: 'related',
-        label: block.label ?? 'Read more',
-        article: target && {
-          id: target.id,
-          slug: target.slug,
-          headline: target.headline,
-          url: `/v1/articles/${target.slug}`,
-          canonical: target.href,
-        },
-      }
-    }
-    if (block.type === 'factTable') {
-      const target = resolver.factTable(block.factTable)
-      return {
-        type: 'factTable',
-        factTable: block.factTable,
-        title: target?.title ?? null,
-        url: `/v1/fact-tables/${block.factTable}`,
-        canonical: target?.href ?? null,
-      }
-    }
-    if (block.type === 'image') {
-      const { type, ...stored } = block
-      return { type, ...presentImage(stored, viewer.site.images) }
-    }
-    return block
-  })
+  const blocks: Block[] = stored.map((block) => presentBlock(block, resolver, viewer.site))
   const article: Article = { ...(summary as ArticleSummary), body: { blocks, ...rendered } }
   if (viewer.editor) article.rights = rightsOf(row)
   return article
+}
+
+const EMPTY_BODY = { blocks: [], html: '', text: '' }
+const EMPTY_BODY_JSON = '"body":{"blocks":[],"html":"","text":""}}'
+
+/**
+ * A public reader's article as the JSON `serialise` (the route's serialiser) makes of it, with the body joined from
+ * its stored template (template.ts) instead of rendered and escaped again: one query for the row (its links are on
+ * it), plus those for what live blocks point at. Undefined when the article is not visible or has no template
+ * (written before templates): `toArticle` answers it.
+ */
+export async function publicArticleJson(
+  db: Db,
+  ref: string,
+  viewer: Viewer,
+  serialise: (article: Article) => string,
+): Promise<string | undefined> {
+  const [row] = await statementsOf(readTarget(db)).pageByRef.all({ ref })
+  if (row === undefined || !visibleTo(row, viewer)) return undefined
+  const template = parseTemplate(row.bodyTemplate)
+  if (template === undefined) return undefined
+  const [summary] = await summarise(db, [row], viewer)
+  const resolver = await blockResolver(db, [...template.live.values()], viewer)
+  const json = serialise({ ...(summary as ArticleSummary), body: EMPTY_BODY })
+  if (!json.endsWith(EMPTY_BODY_JSON)) return undefined
+  return `${json.slice(0, -EMPTY_BODY_JSON.length)}"body":${assembleBody(template, resolver, viewer.site)}}`
 }
 
 /**

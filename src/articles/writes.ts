@@ -17,6 +17,7 @@ import { hasLiveBlocks, staticRenders, storedParts } from './body.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
 import { type ArticleRow, etagOf } from './store.js'
+import { bodyTemplate } from './template.js'
 
 type Tx = Db
 
@@ -305,9 +306,9 @@ export async function deleteArticle(db: Db, id: string, ifMatch?: string): Promi
 }
 
 /**
- * Stores the sanitised parts of bodies written before `body_parts` existed (see `renderForStorage`), a page of
- * rows at a time; answers how many it filled. Only bodies with live blocks need them. Changes no version: what
- * the articles answer stays the same, only cheaper to produce.
+ * Stores what reads render bodies from, for rows written before it was kept (see `renderForStorage`): the body's
+ * template (template.ts) and, for bodies with live blocks, the sanitised parts. A page of rows at a time; answers
+ * how many it filled. Changes no version: what the articles answer stays the same, only cheaper to produce.
  */
 export async function fillBodyParts(db: Db, pageSize = 200): Promise<number> {
   let filled = 0
@@ -316,22 +317,27 @@ export async function fillBodyParts(db: Db, pageSize = 200): Promise<number> {
     const page = await db
       .select({ id: articles.id, version: articles.version, bodyBlocks: articles.bodyBlocks })
       .from(articles)
-      .where(and(isNull(articles.bodyParts), gt(articles.id, after)))
+      .where(and(isNull(articles.bodyTemplate), gt(articles.id, after)))
       .orderBy(asc(articles.id))
       .limit(pageSize)
     const last = page.at(-1)
     if (last === undefined) return filled
     after = last.id
-    const live = page.filter((row) => hasLiveBlocks(row.bodyBlocks as BlockInput[]))
     await writeTransaction(db, async (tx) => {
-      for (const row of live) {
-        const parts = storedParts(staticRenders(row.bodyBlocks as BlockInput[]))
+      for (const row of page) {
+        const blocks = row.bodyBlocks as BlockInput[]
+        const parts = staticRenders(blocks)
         await tx
           .update(articles)
-          .set({ bodyParts: parts })
-          .where(and(eq(articles.id, row.id), eq(articles.version, row.version), isNull(articles.bodyParts)))
+          .set({
+            bodyTemplate: bodyTemplate(blocks, parts),
+            ...(hasLiveBlocks(blocks) ? { bodyParts: storedParts(parts) } : {}),
+          })
+          .where(
+            and(eq(articles.id, row.id), eq(articles.version, row.version), isNull(articles.bodyTemplate)),
+          )
       }
     })
-    filled += live.length
+    filled += page.length
   }
 }

@@ -75,6 +75,7 @@ export const articles = pgTable(
     bodyHtml: text('body_html').notNull(),
     bodyText: text('body_text').notNull(),
     bodyParts: jsonb('body_parts').$type<StoredParts>(),
+    bodyTemplate: text('body_template'),
     summaryLinks: jsonb('summary_links').$type<StoredSummaryLinks>(),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),

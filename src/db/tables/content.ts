@@ -75,6 +75,8 @@ export const articles = sqliteTable(
      * text]`, null for the live ones), so that a read renders only what the live blocks link to.
      */
     bodyParts: text('body_parts', { mode: 'json' }).$type<StoredParts>(),
+    /** The body as its public JSON, made at write time, with what depends on the reading left to fill in (src/articles/template.ts). */
+    bodyTemplate: text('body_template'),
     summaryLinks: text('summary_links', { mode: 'json' }).$type<StoredSummaryLinks>(),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),

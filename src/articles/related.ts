@@ -98,7 +98,7 @@ const statementsOf = preparedOnce((db: Db) => {
       'related_winners',
     ),
     /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */
-    nearest: new Map<string, Statement<{ id: string; published_at: number }>>(),
+    nearest: new Map<string, Statement<{ list: string; id: string; published_at: number }>>(),
   }
 })
 
@@ -133,71 +133,31 @@ export async function relatedTo(
   // Bounded: for each shared topic and tag, only the NEAREST articles in time on either side of this one (the
   // `(topic | tag, published_at)` indexes answer that directly), however large the topic or common the tag. An
   // article further away than the nearest ones in every list it shares loses to them by the decay anyway.
-  const candidates =
+  const nearest =
     room <= 0 || ownTopicIds.length + ownTags.length === 0
-      ? []
+      ? { rows: [], before: anchor, keys: [] }
       : await nearestMembers(target, ownTopicIds, ownTags, anchor, viewer)
-  const candidateIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
-  const ids = listParam(target, candidateIds)
-  const [sharedTopicRows, sharedTagRows] =
-    candidateIds.length === 0
-      ? [[], []]
-      : await Promise.all([
-          ownTopicIds.length === 0
-            ? []
-            : statements.sharedTopics.all({ ids, keys: listParam(target, ownTopicIds) }),
-          ownTags.length === 0 ? [] : statements.sharedTags.all({ ids, keys: listParam(target, ownTags) }),
-        ])
-
-  const shared = new Map<string, { topics: string[]; tags: string[] }>()
-  const entry = (id: string) => {
-    const existing = shared.get(id) ?? { topics: [], tags: [] }
-    shared.set(id, existing)
-    return existing
-  }
-  for (const r of sharedTopicRows) entry(r.articleId).topics.push(r.slug)
-  for (const r of sharedTagRows) entry(r.articleId).tags.push(r.tag)
+  const candidates = nearest.rows
   const curatedIds = new Set(curated.map((c) => c.article.id))
-  const publishedAtOf = new Map(candidates.map((c) => [c.id, c.publishedAt]))
-  const scoredCandidates = [...shared.keys()]
-    .filter((id) => !curatedIds.has(id))
-    .map((id) => ({ id, publishedAt: publishedAtOf.get(id) ?? null }))
-  const ranked = scoredCandidates
-    .map((candidate) => {
-      const s = shared.get(candidate.id) ?? { topics: [], tags: [] }
-      const days = Math.abs((candidate.publishedAt ?? viewer.now) - anchor) / DAY_MS
-      const score = (2 * s.topics.length + s.tags.length) * 0.5 ** (days / 30)
-      return { candidate, shared: s, score: Math.round(score * 1e6) / 1e6 }
-    })
-    .sort(
-      (a, b) =>
-        b.score - a.score ||
-        (b.candidate.publishedAt ?? 0) - (a.candidate.publishedAt ?? 0) ||
-        (a.candidate.id < b.candidate.id ? -1 : 1),
-    )
-  // The best `room` of them with a body, read a few more than needed at a time: articles without a body are rare,
-  // and telling them apart costs a read of the row, so only the ones that might win are read. Each further batch
-  // is twice the last, so even a run of empty ones costs a handful of reads.
-  const scored: typeof ranked = []
-  const winners: SummaryRow[] = []
-  for (let from = 0, batches = 0; scored.length < room && from < ranked.length; batches++) {
-    const batch = ranked.slice(from, from + (room - scored.length + WINNER_SLACK) * 2 ** batches)
-    from += batch.length
-    const rows = await statements.winners.all({
-      ids: listParam(
-        target,
-        batch.map((s) => s.candidate.id),
-      ),
-      minWords: includeEmpty ? -1 : 0,
-    })
-    const byId = new Map(rows.map((r) => [r.id, r]))
-    for (const s of batch) {
-      const row = byId.get(s.candidate.id)
-      if (row === undefined || scored.length >= room) continue
-      scored.push(s)
-      winners.push(row)
-    }
-  }
+  const allIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
+  // Only the candidates that can still be among the best need their shared topics and tags read (`contenders`):
+  // the others would lose whatever they share. The choice is exact only if every winner scores above the best any
+  // of the others could; when not (many of the best have no body), every candidate is ranked after all.
+  const rank = (ids: string[]) =>
+    rankCandidates(target, ids, candidates, ownTopicIds, ownTags, curatedIds, anchor, viewer.now)
+  const read = new Map<string, SummaryRow | null>()
+  const choose = (ranked: Ranked[]) => pickWinners(target, ranked, room, includeEmpty, read)
+  const contending = contenders(nearest, anchor, {
+    exclude: (id) => id === row.id || curatedIds.has(id),
+    needed: room + WINNER_SLACK,
+  })
+  let picked = await choose(await rank(contending?.ids ?? allIds))
+  if (
+    contending !== undefined &&
+    (picked.scored.length < room || picked.scored.some((s) => s.score <= contending.othersAtMost))
+  )
+    picked = await choose(await rank(allIds))
+  const { scored, winners } = picked
 
   const summaries = await summarise(db, [...curated.map((c) => c.article), ...winners], viewer)
   const ownTopicSlugs = new Set(ownTopicRows.map((t) => t.slug))
@@ -244,15 +204,16 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     const before = sql.placeholder('before')
     const after = sql.placeholder('after')
     const upToPlaceholder = sql.placeholder('upTo')
+    // Each row says which list it came from (`topic0:before`, …): names made here, never values.
     const side = (table: 'article_topics' | 'article_tags', column: 'topic_id' | 'tag', key: string) => [
-      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
-      sql`select * from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
+      sql`select ${sql.raw(`'${key}:before'`)} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
+      sql`select ${sql.raw(`'${key}:after'`)} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
     ]
     const parts = [
       ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`)),
       ...tags.flatMap((_, i) => side('article_tags', 'tag', `tag${i}`)),
     ]
-    prepared = rawStatement<{ id: string; published_at: number }>(
+    prepared = rawStatement<{ list: string; id: string; published_at: number }>(
       db,
       sql.join(parts, sql` union all `),
       `related_nearest_${shape}`,
@@ -268,5 +229,165 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     params[`tag${i}`] = tag
   })
   const rows = await prepared.all(params)
-  return rows.map((r) => ({ id: r.id, publishedAt: Number(r.published_at) }))
+  return {
+    rows: rows.map((r) => ({ id: r.id, publishedAt: Number(r.published_at), list: r.list })),
+    before: params.before as number,
+    keys: [...topicIds.map((_, i) => `topic${i}`), ...tags.map((_, i) => `tag${i}`)],
+  }
+}
+
+type Nearest = Awaited<ReturnType<typeof nearestMembers>>
+
+/** A candidate scored: what it shares with the article (topic slugs, tags) and its score. */
+interface Ranked {
+  candidate: { id: string; publishedAt: number | null }
+  shared: { topics: string[]; tags: string[] }
+  score: number
+}
+
+const scoreOf = (weight: number, publishedAt: number, anchor: number) =>
+  Math.round(weight * 0.5 ** (Math.abs(publishedAt - anchor) / DAY_MS / 30) * 1e6) / 1e6
+
+/** The candidates with these ids, ranked by score, with what each shares (two queries). */
+async function rankCandidates(
+  db: Db,
+  ids: string[],
+  candidates: Nearest['rows'],
+  ownTopicIds: string[],
+  ownTags: string[],
+  curatedIds: Set<string>,
+  anchor: number,
+  now: number,
+): Promise<Ranked[]> {
+  if (ids.length === 0) return []
+  const statements = statementsOf(db)
+  const list = listParam(db, ids)
+  const [sharedTopicRows, sharedTagRows] = await Promise.all([
+    ownTopicIds.length === 0
+      ? []
+      : statements.sharedTopics.all({ ids: list, keys: listParam(db, ownTopicIds) }),
+    ownTags.length === 0 ? [] : statements.sharedTags.all({ ids: list, keys: listParam(db, ownTags) }),
+  ])
+  const shared = new Map<string, { topics: string[]; tags: string[] }>()
+  const entry = (id: string) => {
+    const existing = shared.get(id) ?? { topics: [], tags: [] }
+    shared.set(id, existing)
+    return existing
+  }
+  for (const r of sharedTopicRows) entry(r.articleId).topics.push(r.slug)
+  for (const r of sharedTagRows) entry(r.articleId).tags.push(r.tag)
+  const publishedAtOf = new Map(candidates.map((c) => [c.id, c.publishedAt]))
+  return [...shared.keys()]
+    .filter((id) => !curatedIds.has(id))
+    .map((id) => {
+      const candidate = { id, publishedAt: publishedAtOf.get(id) ?? null }
+      const s = shared.get(id) ?? { topics: [], tags: [] }
+      return {
+        candidate,
+        shared: s,
+        score: scoreOf(2 * s.topics.length + s.tags.length, candidate.publishedAt ?? now, anchor),
+      }
+    })
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        (b.candidate.publishedAt ?? 0) - (a.candidate.publishedAt ?? 0) ||
+        (a.candidate.id < b.candidate.id ? -1 : 1),
+    )
+}
+
+/**
+ * The best `room` of the ranked candidates with a body, read a few more than needed at a time: articles without a
+ * body are rare, and telling them apart costs a read of the row, so only the ones that might win are read. Each
+ * further batch is twice the last, so even a run of empty ones costs a handful of reads.
+ */
+async function pickWinners(
+  db: Db,
+  ranked: Ranked[],
+  room: number,
+  includeEmpty: boolean,
+  /** Candidates already read: their row, or null for one without a body. */
+  read: Map<string, SummaryRow | null>,
+) {
+  const scored: Ranked[] = []
+  const winners: SummaryRow[] = []
+  for (let from = 0, batches = 0; scored.length < room && from < ranked.length; batches++) {
+    const batch = ranked.slice(from, from + (room - scored.length + WINNER_SLACK) * 2 ** batches)
+    from += batch.length
+    const unread = batch.map((s) => s.candidate.id).filter((id) => !read.has(id))
+    if (unread.length > 0) {
+      const rows = await statementsOf(db).winners.all({
+        ids: listParam(db, unread),
+        minWords: includeEmpty ? -1 : 0,
+      })
+      for (const id of unread) read.set(id, null)
+      for (const row of rows) read.set(row.id, row)
+    }
+    for (const s of batch) {
+      const row = read.get(s.candidate.id)
+      if (row === undefined || row === null || scored.length >= room) continue
+      scored.push(s)
+      winners.push(row)
+    }
+  }
+  return { scored, winners }
+}
+
+/**
+ * The candidates that can still be among the `needed` best, without reading what they share: a candidate found
+ * in a topic's or tag's nearest list shares it; one not found in a list shares it only if that list was cut off
+ * (it returned all `NEIGHBOURS` rows on the candidate's side) and the candidate lies at or beyond where it was cut.
+ * So each candidate's score lies between what it is known to share and that plus what it might, and one whose
+ * best is below the `needed`-th best of the known scores cannot win. `othersAtMost`: the best any candidate left
+ * out could score. Undefined when there are no more candidates than needed.
+ */
+export function contenders(
+  nearest: Nearest,
+  anchor: number,
+  { exclude, needed }: { exclude: (id: string) => boolean; needed: number },
+): { ids: string[]; othersAtMost: number } | undefined {
+  const lists = new Map<string, { count: number; farthest: number }>()
+  const found = new Map<string, { publishedAt: number; lists: Set<string> }>()
+  for (const r of nearest.rows) {
+    const list = lists.get(r.list) ?? { count: 0, farthest: r.publishedAt }
+    list.count++
+    list.farthest = r.list.endsWith(':before')
+      ? Math.min(list.farthest, r.publishedAt)
+      : Math.max(list.farthest, r.publishedAt)
+    lists.set(r.list, list)
+    if (exclude(r.id)) continue
+    const candidate = found.get(r.id) ?? { publishedAt: r.publishedAt, lists: new Set<string>() }
+    candidate.lists.add(r.list.slice(0, r.list.indexOf(':')))
+    found.set(r.id, candidate)
+  }
+  if (found.size <= needed) return undefined
+  const weight = (key: string) => (key.startsWith('topic') ? 2 : 1)
+  const bounds = [...found].map(([id, c]) => {
+    const side = c.publishedAt <= nearest.before ? 'before' : 'after'
+    let known = 0
+    let possible = 0
+    for (const key of nearest.keys) {
+      if (c.lists.has(key)) {
+        known += weight(key)
+        continue
+      }
+      const list = lists.get(`${key}:${side}`)
+      const cut = list !== undefined && list.count >= NEIGHBOURS
+      if (cut && (side === 'before' ? c.publishedAt <= list.farthest : c.publishedAt >= list.farthest))
+        possible += weight(key)
+    }
+    return {
+      id,
+      lower: scoreOf(known, c.publishedAt, anchor),
+      upper: scoreOf(known + possible, c.publishedAt, anchor),
+    }
+  })
+  const threshold = [...bounds].sort((a, b) => b.lower - a.lower)[needed - 1]?.lower ?? 0
+  const ids: string[] = []
+  let othersAtMost = Number.NEGATIVE_INFINITY
+  for (const b of bounds) {
+    if (b.upper >= threshold) ids.push(b.id)
+    else othersAtMost = Math.max(othersAtMost, b.upper)
+  }
+  return { ids, othersAtMost }
 }

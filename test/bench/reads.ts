@@ -2,7 +2,8 @@
  * `npm run bench:reads` (part of `npm run bench`): every read a page makes, warm (response cache on) and cold (cache
  * off), against a ceiling measured in the same run: a bare Fastify route answering the very same response (status,
  * headers and body; test/bench/bare-reads.ts). Loopback
- * only, bounded, alternating rounds, medians. Prints a table per archive size, writes them all as JSON, and reports
+ * only, bounded, alternating rounds, medians. Prints a table per archive size (req/s, latency, and each server's CPU
+ * time per request, which moves far less than throughput on a shared machine), writes them all as JSON, and reports
  * the servers' resident memory at the end.
  *
  *   BENCH_SIZES (default "10000,200000"), BENCH_SECONDS (default 3), BENCH_ROUNDS (default 3),

@@ -15,7 +15,7 @@
  *   copy --to URL                             copy everything into an empty database (e.g. SQLite to PostgreSQL)
  */
 import { parseArgs } from 'node:util'
-import { fillBodyParts } from './articles/writes.js'
+import { fillStoredRenderings } from './articles/writes.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/client.js'
 import { copyDatabase } from './db/copy.js'
@@ -100,7 +100,7 @@ async function run(argv: string[]): Promise<void> {
   const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL'
   try {
     if (command === 'migrate') {
-      const filled = await fillBodyParts(database.db)
+      const filled = await fillStoredRenderings(database.db)
       console.log(`migrated ${where}${filled > 0 ? `; stored the rendered parts of ${filled} bodies` : ''}`)
     } else if (command === 'seed') {
       console.log(

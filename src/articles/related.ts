@@ -341,7 +341,7 @@ async function pickWinners(
  * best is below the `needed`-th best of the known scores cannot win. `othersAtMost`: the best any candidate left
  * out could score. Undefined when there are no more candidates than needed.
  */
-export function contenders(
+function contenders(
   nearest: Nearest,
   anchor: number,
   { exclude, needed }: { exclude: (id: string) => boolean; needed: number },

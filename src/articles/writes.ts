@@ -310,7 +310,7 @@ export async function deleteArticle(db: Db, id: string, ifMatch?: string): Promi
  * template (template.ts) and, for bodies with live blocks, the sanitised parts. A page of rows at a time; answers
  * how many it filled. Changes no version: what the articles answer stays the same, only cheaper to produce.
  */
-export async function fillBodyParts(db: Db, pageSize = 200): Promise<number> {
+export async function fillStoredRenderings(db: Db, pageSize = 200): Promise<number> {
   let filled = 0
   let after = ''
   for (;;) {

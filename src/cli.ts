@@ -101,7 +101,9 @@ async function run(argv: string[]): Promise<void> {
   try {
     if (command === 'migrate') {
       const filled = await fillStoredRenderings(database.db)
-      console.log(`migrated ${where}${filled > 0 ? `; stored the rendered parts of ${filled} bodies` : ''}`)
+      console.log(
+        `migrated ${where}${filled > 0 ? `; stored ${filled} templates of bodies and summaries` : ''}`,
+      )
     } else if (command === 'seed') {
       console.log(
         (await seedDemo(database.db)) ? 'demo data loaded' : 'demo data already present; nothing changed',

@@ -45,6 +45,7 @@ import {
   staticRenders,
 } from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
+import { joinSummary, serializeSummary } from './summary-template.js'
 import { assembleBody, parseTemplate, presentBlock } from './template.js'
 
 export type ArticleRow = typeof articles.$inferSelect
@@ -59,12 +60,28 @@ export const {
   bodyText: _text,
   bodyParts: _parts,
   bodyTemplate: _template,
+  summaryTemplate: _summaryTemplate,
   ...summaryColumns
 } = getTableColumns(articles)
 export type SummaryRow = Omit<
   ArticleRow,
-  'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts' | 'bodyTemplate'
+  'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts' | 'bodyTemplate' | 'summaryTemplate'
 >
+
+/** What a public list reads of each article: its summary's template and what is filled into it. */
+const joinColumns = {
+  id: articles.id,
+  slug: articles.slug,
+  status: articles.status,
+  publishedAt: articles.publishedAt,
+  createdAt: articles.createdAt,
+  version: articles.version,
+  primaryTopicId: articles.primaryTopicId,
+  heroImage: articles.heroImage,
+  summaryLinks: articles.summaryLinks,
+  summaryTemplate: articles.summaryTemplate,
+}
+type JoinRow = Pick<ArticleRow, keyof typeof joinColumns>
 
 /** Who is reading and when: editors see drafts and scheduled articles. */
 export interface Viewer {
@@ -223,7 +240,10 @@ export async function lookupArticle(
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** Each row's byline, topics and tags: from its own copy of them, or from the link tables (three queries). */
-async function linksOfRows(db: Db, rows: SummaryRow[]): Promise<Map<string, StoredSummaryLinks>> {
+async function linksOfRows(
+  db: Db,
+  rows: Pick<SummaryRow, 'id' | 'summaryLinks'>[],
+): Promise<Map<string, StoredSummaryLinks>> {
   const links = new Map<string, StoredSummaryLinks>()
   if (rows.every((row) => row.summaryLinks)) {
     // A copy in a PostgreSQL jsonb column has its keys in jsonb's order: rebuilt in the order clients see.
@@ -257,13 +277,7 @@ async function linksOfRows(db: Db, rows: SummaryRow[]): Promise<Map<string, Stor
 export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Promise<ArticleSummary[]> {
   if (rows.length === 0) return []
   const linksOf = await linksOfRows(db, rows)
-  if (viewer.keys) {
-    for (const [id, links] of linksOf) {
-      viewer.keys.add(`article:${id}`)
-      for (const b of links.authors) viewer.keys.add(`author:${b.id}`)
-      for (const t of links.topics) viewer.keys.add(`topic:${t.id}`)
-    }
-  }
+  recordKeys(viewer, linksOf)
   return rows.map((row) => {
     const links = linksOf.get(row.id) as StoredSummaryLinks
     const articleTopicList = links.topics
@@ -296,6 +310,40 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
     }
     if (viewer.editor) summary.status = statusOf(row, viewer.now)
     return summary
+  })
+}
+
+/** The cache keys of summaries: each article, its authors and its topics. */
+function recordKeys(viewer: Viewer, linksOf: Map<string, StoredSummaryLinks>) {
+  if (viewer.keys === undefined) return
+  for (const [id, links] of linksOf) {
+    viewer.keys.add(`article:${id}`)
+    for (const b of links.authors) viewer.keys.add(`author:${b.id}`)
+    for (const t of links.topics) viewer.keys.add(`topic:${t.id}`)
+  }
+}
+
+/**
+ * Public summaries as JSON, each joined from its stored template (summary-template.ts); the rows without a
+ * current one (written before templates were kept) are read in full and summarised. An article deleted between
+ * the two reads is left out.
+ */
+async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<string[]> {
+  if (rows.length === 0) return []
+  const linksOf = viewer.editor ? undefined : await linksOfRows(db, rows)
+  if (linksOf) recordKeys(viewer, linksOf)
+  const json = rows.map((row) =>
+    linksOf ? joinSummary(row, linksOf.get(row.id) as StoredSummaryLinks, viewer.site) : undefined,
+  )
+  const missing = rows.filter((_, i) => json[i] === undefined).map((row) => row.id)
+  if (missing.length === 0) return json as string[]
+  const full = await readTarget(db).select(summaryColumns).from(articles).where(inArray(articles.id, missing))
+  const summaries = new Map((await summarise(db, full, viewer)).map((summary) => [summary.id, summary]))
+  return rows.flatMap((row, i) => {
+    const joined = json[i]
+    if (joined !== undefined) return [joined]
+    const summary = summaries.get(row.id)
+    return summary === undefined ? [] : [serializeSummary(summary)]
   })
 }
 
@@ -553,7 +601,7 @@ async function drivingLink(db: Db, query: ArticleListQuery) {
 }
 
 /** A list's page query, prepared once per shape (which filters, sort, cursor): its values are placeholders. */
-const listStatements = preparedOnce(() => new Map<string, Statement<SummaryRow>>())
+const listStatements = preparedOnce(() => new Map<string, Statement<unknown>>())
 
 export async function listArticles(
   db: Db,
@@ -561,6 +609,34 @@ export async function listArticles(
   viewer: Viewer,
   totals?: ListTotals,
 ): Promise<PageResult<ArticleSummary>> {
+  return listPage<SummaryRow, ArticleSummary>(db, query, viewer, totals, summaryColumns, (rows) =>
+    summarise(db, rows, viewer),
+  )
+}
+
+/**
+ * A public list as each summary's JSON, as the route's serialiser would write it: joined from the templates stored
+ * at write time (summary-template.ts), reading only what goes into them.
+ */
+export async function listArticlesJson(
+  db: Db,
+  query: ArticleListQuery,
+  viewer: Viewer,
+  totals?: ListTotals,
+): Promise<PageResult<string>> {
+  return listPage<JoinRow, string>(db, query, viewer, totals, joinColumns, (rows) =>
+    summariesJson(db, rows, viewer),
+  )
+}
+
+async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'createdAt'>, Item>(
+  db: Db,
+  query: ArticleListQuery,
+  viewer: Viewer,
+  totals: ListTotals | undefined,
+  columns: typeof summaryColumns | typeof joinColumns,
+  present: (rows: Row[]) => Promise<Item[]>,
+): Promise<PageResult<Item>> {
   const limit = query.limit ?? 20
   const oldest = query.sort === 'oldest'
   // Drafts have no publication time; editors' lists that include them sort by creation instead.
@@ -581,12 +657,13 @@ export async function listArticles(
         .where(and(...filters(db, query, viewer)))
     )[0]?.total ?? 0
   const driving = (query.status ?? 'published') === 'published' ? await drivingLink(db, query) : undefined
-  const pageRows = async (): Promise<SummaryRow[]> => {
+  const pageRows = async (): Promise<Row[]> => {
     if (driving === null) return []
     const target = readTarget(db)
     const bind: Record<string, unknown> = { limit: limit + 1 }
     // Which filters are given, not their values (but the status changes the SQL itself).
     const shape = JSON.stringify([
+      columns === joinColumns,
       driving?.kind,
       Object.keys(filter).sort(),
       query.status,
@@ -598,11 +675,11 @@ export async function listArticles(
     if (prepared === undefined) {
       // Named after its shape: PostgreSQL keeps one statement per name, and the same shape gives the same SQL.
       const name = `articles_page_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`
-      prepared = statement(target, buildPage(target, bind), name)
+      prepared = statement(target, buildPage(target, bind), name) as Statement<unknown>
       if (cache.size >= 1_000) cache.clear()
       cache.set(shape, prepared)
     } else buildPage(target, bind)
-    return prepared.all(bind)
+    return prepared.all(bind) as Promise<Row[]>
   }
   /** The page query with placeholders; filling `bind` with this request's values. */
   function buildPage(target: Db, bind: Record<string, unknown>) {
@@ -616,7 +693,7 @@ export async function listArticles(
           : or(lt(sortKey, cursorKey), and(eq(sortKey, cursorKey), lt(articles.id, cursorId)))
         : undefined
       return target
-        .select(summaryColumns)
+        .select(columns)
         .from(articles)
         .where(and(...filters(target, query, viewer, undefined, bind), after))
         .orderBy(...(oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]))
@@ -635,7 +712,7 @@ export async function listArticles(
       : undefined
     bind.now = viewer.now
     return target
-      .select(summaryColumns)
+      .select(columns)
       .from(table)
       .innerJoin(articles, eq(articles.id, id))
       .where(
@@ -660,7 +737,7 @@ export async function listArticles(
     (last) => ({ key: last.publishedAt ?? last.createdAt, id: last.id }),
     (r) => r,
   )
-  return { ...page, data: await summarise(db, page.data, viewer) }
+  return { ...page, data: await present(page.data) }
 }
 
 /** What the public can see of an article that other responses depend on; null when it does not exist. */

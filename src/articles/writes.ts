@@ -16,7 +16,8 @@ import { reindexArticle, syncSearchVisibility, unindexArticle } from '../search/
 import { hasLiveBlocks, staticRenders, storedParts } from './body.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
-import { type ArticleRow, etagOf } from './store.js'
+import { type ArticleRow, etagOf, summaryColumns } from './store.js'
+import { summaryTemplate } from './summary-template.js'
 import { bodyTemplate } from './template.js'
 
 type Tx = Db
@@ -125,7 +126,9 @@ export async function createArticle(
           ...(await renderForStorage(tx, blocks, standfirst)),
           // Stored by replaceLinks below; the row answered here reads its links from the link tables.
           summaryLinks: null,
+          summaryTemplate: null,
         }
+        row.summaryTemplate = summaryTemplate(row)
         await tx.insert(articles).values(row)
         await replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
         await reindexArticle(tx, id)
@@ -159,9 +162,10 @@ async function saveRow(
   now: number,
 ): Promise<ArticleRow> {
   const next = { ...row, ...changes, version: row.version + 1, updatedAt: now }
+  next.summaryTemplate = summaryTemplate(next)
   const saved = await tx
     .update(articles)
-    .set({ ...changes, version: next.version, updatedAt: now })
+    .set({ ...changes, version: next.version, updatedAt: now, summaryTemplate: next.summaryTemplate })
     .where(and(eq(articles.id, row.id), eq(articles.version, row.version)))
     .returning({ id: articles.id })
   if (saved.length !== 1)
@@ -311,6 +315,10 @@ export async function deleteArticle(db: Db, id: string, ifMatch?: string): Promi
  * how many it filled. Changes no version: what the articles answer stays the same, only cheaper to produce.
  */
 export async function fillStoredRenderings(db: Db, pageSize = 200): Promise<number> {
+  return (await fillBodies(db, pageSize)) + (await fillSummaries(db, pageSize))
+}
+
+async function fillBodies(db: Db, pageSize: number): Promise<number> {
   let filled = 0
   let after = ''
   for (;;) {
@@ -335,6 +343,34 @@ export async function fillStoredRenderings(db: Db, pageSize = 200): Promise<numb
           })
           .where(
             and(eq(articles.id, row.id), eq(articles.version, row.version), isNull(articles.bodyTemplate)),
+          )
+      }
+    })
+    filled += page.length
+  }
+}
+
+/** Stores the summary template (summary-template.ts) of rows written before it was kept. */
+async function fillSummaries(db: Db, pageSize: number): Promise<number> {
+  let filled = 0
+  let after = ''
+  for (;;) {
+    const page = await db
+      .select(summaryColumns)
+      .from(articles)
+      .where(and(isNull(articles.summaryTemplate), gt(articles.id, after)))
+      .orderBy(asc(articles.id))
+      .limit(pageSize)
+    const last = page.at(-1)
+    if (last === undefined) return filled
+    after = last.id
+    await writeTransaction(db, async (tx) => {
+      for (const row of page) {
+        await tx
+          .update(articles)
+          .set({ summaryTemplate: summaryTemplate(row) })
+          .where(
+            and(eq(articles.id, row.id), eq(articles.version, row.version), isNull(articles.summaryTemplate)),
           )
       }
     })

@@ -17,7 +17,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createArticle, publishArticle } from '../../src/articles/writes.js'
+import { createArticle, fillStoredRenderings, publishArticle } from '../../src/articles/writes.js'
 import { createAuthor } from '../../src/authors/store.js'
 import { openDatabase } from '../../src/db/client.js'
 import { copyDatabase } from '../../src/db/copy.js'
@@ -135,7 +135,10 @@ async function prepare(file: string, size: number) {
           `insert into ${table} (${cols.join(', ')}) select ${sel} from copy_map m join ${table} l on l.article_id = m.source`,
         )
       }
+      // A summary's template names the row it was made from: the copies get their own (below).
+      sqlite.exec('update articles set summary_template = null where id in (select id from copy_map)')
     })()
+    await fillStoredRenderings(db)
   }
   sqlite.pragma('optimize')
   const ids = sqlite.prepare('select id, slug from articles order by published_at desc limit 5000').all() as {

@@ -77,6 +77,7 @@ export const articles = pgTable(
     bodyParts: jsonb('body_parts').$type<StoredParts>(),
     bodyTemplate: text('body_template'),
     summaryLinks: jsonb('summary_links').$type<StoredSummaryLinks>(),
+    summaryTemplate: text('summary_template'),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),

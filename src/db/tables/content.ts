@@ -78,6 +78,8 @@ export const articles = sqliteTable(
     /** The body as its public JSON, made at write time, with what depends on the reading left to fill in (src/articles/template.ts). */
     bodyTemplate: text('body_template'),
     summaryLinks: text('summary_links', { mode: 'json' }).$type<StoredSummaryLinks>(),
+    /** The public summary's JSON, made at write time, with its links and image left to fill in (src/articles/summary-template.ts). */
+    summaryTemplate: text('summary_template'),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),

@@ -1,0 +1,209 @@
+/**
+ * A public list joins each summary from the JSON stored when its article was written (src/articles/summary-template.ts)
+ * instead of building and escaping it again: the bytes must be those of the full rendering, with the byline,
+ * topics, image and website URL filled in as they are now, and a row whose template is missing or was made from
+ * another version (or another row) rendered in full.
+ */
+import { sql } from 'drizzle-orm'
+import t, { type Test } from 'tap'
+import { fillStoredRenderings } from '../src/articles/writes.js'
+import { rawExec, rawRows } from '../src/db/client.js'
+import { article, build, type TestContext } from './helper.js'
+
+async function setup(t: Test, env: Record<string, string> = {}) {
+  const ctx = await build(t, { demo: true, env: { RESPONSE_CACHE_MB: '0', ...env } })
+  const admin = await ctx.auth('admin')
+  const post = async (url: string, payload: object) => {
+    const res = await ctx.app.inject({ method: 'POST', url, headers: admin, payload })
+    if (res.statusCode !== 201) throw new Error(`${url}: ${res.body}`)
+    return res.json()
+  }
+  const desk = await post('/v1/authors', { name: 'Border "Desk" \\ \u{1F600}' })
+  const second = await post('/v1/authors', { name: 'Second Reporter' })
+  const hub = await post('/v1/topics', { title: 'Ceasefire <Talks>' })
+  const other = await post('/v1/topics', { title: 'Shelling' })
+  const rich = await article(ctx, admin, {
+    // Text that looks like the template's own markers must stay text.
+    headline:
+      'Talks "resume" \\ caf\u00e9 \u{1F600} "authors":[],"primaryTopic":null,"topics":[],"tags":[],"heroImage":null',
+    kicker: 'Exclusive \u0003',
+    standfirst: 'A standfirst with "canonical":"\\u0003" and \u2028 a line separator.',
+    authors: [desk.slug, second.slug],
+    topics: [hub.slug, other.slug],
+    primaryTopic: other.slug,
+    tags: ['talks', 'geneva'],
+    contentWarning: 'graphic-violence',
+    contentWarningText: 'Images of the dead',
+    heroImage: {
+      url: 'https://images.example/hero.jpg',
+      alt: 'Hero "shot"',
+      caption: 'A caption',
+      credit: 'Photographer',
+      width: 2000,
+      height: 1000,
+      focalPoint: { x: 0.3, y: 0.6 },
+    },
+    publish: true,
+  })
+  const plain = await article(ctx, admin, {
+    headline: 'No image, no topic',
+    authors: [second.slug],
+    publish: true,
+  })
+  return { ctx, admin, desk, second, hub, other, rich, plain }
+}
+
+/** Every summary template dropped: each list renders its summaries in full. */
+const dropTemplates = (ctx: TestContext) =>
+  rawExec(ctx.database.db, sql`update articles set summary_template = null`)
+
+const LISTS = [
+  '/v1/articles?limit=50',
+  '/v1/articles?topic=ceasefire-talks',
+  '/v1/articles?limit=1',
+  '/v1/articles?tag=talks',
+]
+
+t.test('a public list joined from templates answers the bytes of the full rendering', async (t) => {
+  for (const env of <Record<string, string>[]>[
+    {},
+    { SITE_URL: 'https://oc-media.example/news', IMAGE_URL_TEMPLATE: 'https://img.example/{path}?w={width}' },
+  ]) {
+    const { ctx, rich } = await setup(t, env)
+    const joined = []
+    for (const url of LISTS) joined.push(await ctx.queriesOf(url))
+    const next = joined[2]?.response.json().page.nextCursor
+    joined.push(await ctx.queriesOf(`/v1/articles?limit=1&cursor=${next}`))
+    await dropTemplates(ctx)
+    for (const [i, url] of [...LISTS, `/v1/articles?limit=1&cursor=${next}`].entries()) {
+      const { response, queries } = joined[i] as Awaited<ReturnType<TestContext['queriesOf']>>
+      const rendered = await ctx.queriesOf(url)
+      t.equal(response.statusCode, 200, url)
+      t.ok(response.json().data.length > 0, `${url}: not empty`)
+      t.ok(
+        queries.some((q) => /summary_template/.test(q)) && !queries.some((q) => /"standfirst"/.test(q)),
+        `${url}: reads the templates, not the columns they were made from`,
+      )
+      t.ok(
+        rendered.queries.some((q) => /"standfirst"/.test(q)),
+        `${url}: without templates the summaries are made from the columns`,
+      )
+      t.equal(response.body, rendered.response.body, `${url}: same bytes (${env.SITE_URL ?? 'default site'})`)
+      t.equal(response.headers.etag, rendered.response.headers.etag, `${url}: so the same ETag`)
+      t.equal(response.headers['content-type'], rendered.response.headers['content-type'])
+      t.equal(response.headers.link, rendered.response.headers.link, `${url}: the same next link`)
+    }
+    const item = joined[0]?.response.json().data.find((s: { id: string }) => s.id === rich.id)
+    t.match(item.headline, /"authors":\[\]/, 'the marker-like headline is text')
+    t.equal(item.kicker, 'Exclusive \u0003')
+    t.equal(item.primaryTopic.title, 'Shelling')
+    t.equal(item.heroImage.focalPoint.x, 0.3)
+    t.match(item.links.canonical, env.SITE_URL ? /^https:\/\/oc-media\.example\/news\// : /^http/)
+  }
+})
+
+t.test('what the template leaves to the reading changes without the article being written', async (t) => {
+  const { ctx, admin, desk, hub, rich } = await setup(t)
+  const renamed = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/authors/${desk.id}`,
+    headers: admin,
+    payload: { name: 'Frontline Desk' },
+  })
+  t.equal(renamed.statusCode, 200)
+  const retitled = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/topics/${hub.id}`,
+    headers: admin,
+    payload: { title: 'Peace Talks' },
+  })
+  t.equal(retitled.statusCode, 200)
+  const item = (await ctx.app.inject('/v1/articles?limit=50'))
+    .json()
+    .data.find((s: { id: string }) => s.id === rich.id)
+  t.equal(item.authors[0].name, 'Frontline Desk', 'an author renamed')
+  t.equal(item.topics[0].title, 'Peace Talks', 'a topic retitled')
+  const [row] = await rawRows<{ version: number; summary_template: string }>(
+    ctx.database.db,
+    sql`select version, summary_template from articles where id = ${rich.id}`,
+  )
+  t.equal(row?.version, 2, 'the article itself was not written')
+})
+
+t.test('an edit writes a new template; a stale or foreign one is not used', async (t) => {
+  const { ctx, admin, rich, plain } = await setup(t)
+  const edited = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${rich.id}`,
+    headers: admin,
+    payload: { headline: 'Talks collapse', heroImage: null },
+  })
+  t.equal(edited.statusCode, 200)
+  const list = async () =>
+    (await ctx.app.inject('/v1/articles?limit=50')).json().data as {
+      id: string
+      headline: string
+      heroImage?: unknown
+    }[]
+  const item = (await list()).find((s) => s.id === rich.id) as { headline: string; heroImage: unknown }
+  t.equal(item.headline, 'Talks collapse', 'the edit shows at once')
+  t.equal(item.heroImage, null)
+
+  // A write that did not make a template (as one before it existed): the version moved on without it.
+  await rawExec(
+    ctx.database.db,
+    sql`update articles set headline = 'Changed behind its back', version = version + 1 where id = ${rich.id}`,
+  )
+  t.equal(
+    (await list()).find((s) => s.id === rich.id)?.headline,
+    'Changed behind its back',
+    'a stale template is not used',
+  )
+
+  // A row copied under another id keeps a template made for the original.
+  const [source] = await rawRows<{ summary_template: string }>(
+    ctx.database.db,
+    sql`select summary_template from articles where id = ${rich.id}`,
+  )
+  await rawExec(
+    ctx.database.db,
+    sql`update articles set summary_template = ${source?.summary_template ?? null} where id = ${plain.id}`,
+  )
+  t.equal(
+    (await list()).find((s) => s.id === plain.id)?.headline,
+    'No image, no topic',
+    'a foreign template is not used',
+  )
+})
+
+t.test('editors and sparse fieldsets are rendered in full; migrate fills what is missing', async (t) => {
+  const { ctx, admin } = await setup(t)
+  const editors = await ctx.queriesOf({ url: '/v1/articles?limit=50', headers: admin })
+  t.equal(editors.response.statusCode, 200)
+  t.ok(
+    editors.response.json().data.every((s: { status?: string }) => s.status === 'published'),
+    'editors see each status',
+  )
+  t.ok(
+    editors.queries.some((q) => /"standfirst"/.test(q)),
+    'made from the columns',
+  )
+  const sparse = await ctx.queriesOf('/v1/articles?fields=id,headline')
+  t.same(Object.keys(sparse.response.json().data[0]), ['id', 'headline'])
+
+  const before = (await ctx.app.inject('/v1/articles?limit=50')).body
+  await dropTemplates(ctx)
+  const filled = await fillStoredRenderings(ctx.database.db)
+  const [count] = await rawRows<{ missing: number | string }>(
+    ctx.database.db,
+    sql`select count(*) as missing from articles where summary_template is null`,
+  )
+  t.ok(filled > 0, 'templates were filled')
+  t.equal(Number(count?.missing), 0, 'every row has one')
+  const after = await ctx.queriesOf('/v1/articles?limit=50')
+  t.equal(after.response.body, before, 'the same bytes from the filled templates')
+  t.notOk(
+    after.queries.some((q) => /"standfirst"/.test(q)),
+    'joined from them',
+  )
+})

@@ -121,11 +121,15 @@ t.test('every write that changes what a summary shows writes its copy again', as
 })
 
 t.test('a row without its copy (written before the column) answers the same bytes', async (t) => {
+  // (Nor its summary's template, which is made from the copy: summary-template.test.ts.)
   const { ctx, a } = await setup(t)
   await ctx.app.inject('/v1/articles?limit=50')
   const stored = await listed(ctx, a.id)
   const detailStored = await ctx.app.inject(`/v1/articles/${a.id}`)
-  await rawExec(ctx.database.db, sql`update articles set summary_links = null where id = ${a.id}`)
+  await rawExec(
+    ctx.database.db,
+    sql`update articles set summary_links = null, summary_template = null where id = ${a.id}`,
+  )
   const fallback = await listed(ctx, a.id)
   t.ok(
     fallback.queries.some((q) => linkTables.test(q)),

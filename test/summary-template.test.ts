@@ -103,7 +103,7 @@ t.test('a public list joined from templates answers the bytes of the full render
 })
 
 t.test('what the template leaves to the reading changes without the article being written', async (t) => {
-  const { ctx, admin, desk, hub, rich } = await setup(t)
+  const { ctx, admin, desk, hub, other, rich } = await setup(t)
   const renamed = await ctx.app.inject({
     method: 'PATCH',
     url: `/v1/authors/${desk.id}`,
@@ -111,6 +111,9 @@ t.test('what the template leaves to the reading changes without the article bein
     payload: { name: 'Frontline Desk' },
   })
   t.equal(renamed.statusCode, 200)
+  const listedNow = async () =>
+    (await ctx.app.inject('/v1/articles?limit=50')).json().data.find((s: { id: string }) => s.id === rich.id)
+  t.equal((await listedNow()).authors[0].name, 'Frontline Desk', 'an author renamed')
   const retitled = await ctx.app.inject({
     method: 'PATCH',
     url: `/v1/topics/${hub.id}`,
@@ -118,16 +121,25 @@ t.test('what the template leaves to the reading changes without the article bein
     payload: { title: 'Peace Talks' },
   })
   t.equal(retitled.statusCode, 200)
-  const item = (await ctx.app.inject('/v1/articles?limit=50'))
-    .json()
-    .data.find((s: { id: string }) => s.id === rich.id)
-  t.equal(item.authors[0].name, 'Frontline Desk', 'an author renamed')
-  t.equal(item.topics[0].title, 'Peace Talks', 'a topic retitled')
+  t.equal((await listedNow()).topics[0].title, 'Peace Talks', 'a topic retitled')
   const [row] = await rawRows<{ version: number; summary_template: string }>(
     ctx.database.db,
     sql`select version, summary_template from articles where id = ${rich.id}`,
   )
   t.equal(row?.version, 2, 'the article itself was not written')
+
+  const deleted = await ctx.app.inject({ method: 'DELETE', url: `/v1/topics/${other.id}`, headers: admin })
+  t.equal(deleted.statusCode, 204)
+  const after = await listedNow()
+  t.same(
+    after.topics.map((x: { title: string }) => x.title),
+    ['Peace Talks'],
+    'a topic deleted leaves the summary',
+  )
+  t.equal(after.primaryTopic, null, 'and its primary topic')
+  const joined = (await ctx.app.inject('/v1/articles?limit=50')).body
+  await dropTemplates(ctx)
+  t.equal((await ctx.app.inject('/v1/articles?limit=50')).body, joined, 'the same bytes as made in full')
 })
 
 t.test('an edit writes a new template; a stale or foreign one is not used', async (t) => {

@@ -68,17 +68,14 @@ export type SummaryRow = Omit<
   'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts' | 'bodyTemplate' | 'summaryTemplate'
 >
 
-/** What a public list reads of each article: its summary's template and what is filled into it. */
+/** What a public list reads of each article: its summary's template, what is filled into it, its cursor. */
 const joinColumns = {
   id: articles.id,
   slug: articles.slug,
-  status: articles.status,
   publishedAt: articles.publishedAt,
   createdAt: articles.createdAt,
   version: articles.version,
-  primaryTopicId: articles.primaryTopicId,
   heroImage: articles.heroImage,
-  summaryLinks: articles.summaryLinks,
   summaryTemplate: articles.summaryTemplate,
 }
 type JoinRow = Pick<ArticleRow, keyof typeof joinColumns>
@@ -330,11 +327,7 @@ function recordKeys(viewer: Viewer, linksOf: Map<string, StoredSummaryLinks>) {
  */
 async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<string[]> {
   if (rows.length === 0) return []
-  const linksOf = viewer.editor ? undefined : await linksOfRows(db, rows)
-  if (linksOf) recordKeys(viewer, linksOf)
-  const json = rows.map((row) =>
-    linksOf ? joinSummary(row, linksOf.get(row.id) as StoredSummaryLinks, viewer.site) : undefined,
-  )
+  const json = rows.map((row) => (viewer.editor ? undefined : joinSummary(row, viewer.site, viewer.keys)))
   const missing = rows.filter((_, i) => json[i] === undefined).map((row) => row.id)
   if (missing.length === 0) return json as string[]
   const full = await readTarget(db).select(summaryColumns).from(articles).where(inArray(articles.id, missing))

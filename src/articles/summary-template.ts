@@ -1,25 +1,30 @@
 /**
  * An article's public summary as JSON, made when the article is written (`articles.summary_template`), so that a
- * list of twenty does not build, date-format and escape twenty summaries again on every request. What the row
- * alone decides (headline, standfirst, excerpt, dates, counts, API links) is kept as JSON; what can change without
- * the article being written, or depends on the server's settings, is filled in at read time by the same
- * serialisers: the byline, topics and tags (an author or topic renamed), the hero image (its renditions come from
- * the image CDN's settings) and the canonical URL (`SITE_URL`).
+ * list of twenty does not build, date-format and escape twenty summaries again on every request. Everything but
+ * what depends on the server's settings is kept as JSON, made by the route's own serialiser: the hero image (its
+ * renditions come from the image CDN's settings) and the canonical URL (`SITE_URL`) are filled in at read time.
+ * The byline and topics come from `summary_links`: every write that changes those (an article's links, an author
+ * or a topic renamed, a topic deleted) writes the templates of the articles concerned again (`storeSummaries`).
  *
  * The stored form is text, in parts separated by U+0001 (which JSON holds only escaped): the format's version,
  * the `id.version` of the row it was made from (a row written since, or copied under another id, is summarised in
- * full), the JSON before `"authors"`, the JSON from after `"heroImage"` up to the canonical URL's value, and the
- * JSON after it.
+ * full), the cache keys of its authors and topics, the JSON before `"heroImage"`, the JSON from after it up to the
+ * canonical URL's value, and the JSON after it.
  */
+import { eq, inArray } from 'drizzle-orm'
 import { Type } from 'typebox'
-import type { StoredImage } from '../db/schema.js'
+import type { Db } from '../db/client.js'
+import { articles, type StoredImage } from '../db/schema.js'
+import { articlesOf, type LinksOf, storeSummaryLinks } from '../db/summary-links.js'
 import type { StoredSummaryLinks } from '../db/tables/content.js'
 import { presentImage } from '../http/images.js'
 import { buildSerializer } from '../http/serializer.js'
 import { type Site, siteUrlOf } from '../http/site.js'
 import { ArticleSummary } from './schemas.js'
 
-const VERSION = 'summary-template-1'
+/** The format's version: a template of another is not used, and `migrate` makes it again. */
+export const SUMMARY_TEMPLATE_VERSION = 'summary-template-2'
+const VERSION = SUMMARY_TEMPLATE_VERSION
 const SEP = '\u0001'
 
 const serializerOf = <T>(schema: unknown) =>
@@ -30,12 +35,12 @@ const serializerOf = <T>(schema: unknown) =>
 /** The route's own serialiser for one summary: the same bytes as inside a whole list. */
 export const serializeSummary = serializerOf<ArticleSummary>(ArticleSummary)
 
-const { authors, primaryTopic, topics, tags, heroImage } = ArticleSummary.properties
-/** The summary's read-time fields, which follow each other in the schema: `{"authors":…,"heroImage":…}`. */
-const serializeLive = serializerOf<
-  Pick<ArticleSummary, 'authors' | 'primaryTopic' | 'topics' | 'tags' | 'heroImage'>
->(Type.Object({ authors, primaryTopic, topics, tags, heroImage }, { additionalProperties: false }))
-const LIVE_EMPTY = '"authors":[],"primaryTopic":null,"topics":[],"tags":[],"heroImage":null'
+/** The hero image as the summary writes it: `{"heroImage":…}`. */
+const serializeHero = serializerOf<Pick<ArticleSummary, 'heroImage'>>(
+  Type.Object({ heroImage: ArticleSummary.properties.heroImage }, { additionalProperties: false }),
+)
+const HERO_AT = '"heroImage":'
+const HERO_EMPTY = `${HERO_AT}null`
 /** A canonical URL no website has: where the real one goes. */
 const CANONICAL_MARK = '\u0003'
 const CANONICAL_AT = '"canonical":'
@@ -43,6 +48,7 @@ const CANONICAL_EMPTY = `${CANONICAL_AT}${JSON.stringify(CANONICAL_MARK)}`
 
 /** The row's own fields a summary shows. */
 export interface TemplateRow {
+  primaryTopicId: string | null
   id: string
   slug: string
   type: ArticleSummary['type']
@@ -62,8 +68,8 @@ export interface TemplateRow {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-/** The stored template of a row as it is about to be written; null if the JSON does not split as expected. */
-export function summaryTemplate(row: TemplateRow): string | null {
+/** The stored template of a row and its links; null if the JSON does not split as expected. */
+export function summaryTemplate(row: TemplateRow, links: StoredSummaryLinks): string | null {
   const json = serializeSummary({
     id: row.id,
     slug: row.slug,
@@ -74,10 +80,10 @@ export function summaryTemplate(row: TemplateRow): string | null {
     language: row.language,
     publishedAt: row.publishedAt === null ? null : iso(row.publishedAt),
     updatedAt: iso(row.updatedAt),
-    authors: [],
-    primaryTopic: null,
-    topics: [],
-    tags: [],
+    authors: links.authors,
+    primaryTopic: links.topics.find((t) => t.id === row.primaryTopicId) ?? null,
+    topics: links.topics,
+    tags: links.tags,
     heroImage: null,
     contentWarning: row.contentWarning as ArticleSummary['contentWarning'],
     contentWarningText: row.contentWarningText,
@@ -91,45 +97,89 @@ export function summaryTemplate(row: TemplateRow): string | null {
     },
   })
   // Every string value is escaped, so neither marker can come from the article's own text.
-  const live = json.indexOf(LIVE_EMPTY)
+  const hero = json.lastIndexOf(HERO_EMPTY)
   const canonical = json.lastIndexOf(CANONICAL_EMPTY)
-  if (live < 0 || canonical < live) return null
+  if (hero < 0 || canonical < hero) return null
+  const keys = [...links.authors.map((a) => `author:${a.id}`), ...links.topics.map((t) => `topic:${t.id}`)]
   return [
     VERSION,
     stampOf(row),
-    json.slice(0, live),
-    json.slice(live + LIVE_EMPTY.length, canonical + CANONICAL_AT.length),
+    keys.join(' '),
+    json.slice(0, hero + HERO_AT.length),
+    json.slice(hero + HERO_EMPTY.length, canonical + CANONICAL_AT.length),
     json.slice(canonical + CANONICAL_EMPTY.length),
   ].join(SEP)
 }
 
 const stampOf = (row: { id: string; version: number }) => `${row.id}.${row.version}`
 
-/** What a summary is joined from: the row's template, links and image. */
+/** What a summary is joined from: the row's template and image. */
 export interface JoinableRow {
   id: string
   slug: string
   version: number
-  primaryTopicId: string | null
   heroImage: StoredImage | null
   summaryTemplate: string | null
 }
 
 /**
- * The summary's JSON for this reading, as `summarise` and the route's serialiser would make it; undefined when the
- * row has no template of this format made from its current version.
+ * The summary's JSON for this reading, as `summarise` and the route's serialiser would make it, recording its cache
+ * keys in `keys`; undefined when the row has no template of this format made from its current version.
  */
-export function joinSummary(row: JoinableRow, links: StoredSummaryLinks, site: Site): string | undefined {
+export function joinSummary(row: JoinableRow, site: Site, keys: Set<string> | undefined): string | undefined {
   const stored = row.summaryTemplate
   if (stored === null || !stored.startsWith(VERSION)) return undefined
   const parts = stored.split(SEP)
-  if (parts.length !== 5 || parts[0] !== VERSION || parts[1] !== stampOf(row)) return undefined
-  const live = serializeLive({
-    authors: links.authors,
-    primaryTopic: links.topics.find((t) => t.id === row.primaryTopicId) ?? null,
-    topics: links.topics,
-    tags: links.tags,
-    heroImage: row.heroImage === null ? null : presentImage(row.heroImage, site.images),
-  })
-  return `${parts[2]}${live.slice(1, -1)}${parts[3]}${JSON.stringify(siteUrlOf(site, 'article', row))}${parts[4]}`
+  if (parts.length !== 6 || parts[0] !== VERSION || parts[1] !== stampOf(row)) return undefined
+  if (keys) {
+    keys.add(`article:${row.id}`)
+    if (parts[2]) for (const key of (parts[2] as string).split(' ')) keys.add(key)
+  }
+  const hero =
+    row.heroImage === null
+      ? 'null'
+      : serializeHero({ heroImage: presentImage(row.heroImage, site.images) }).slice(13, -1)
+  return `${parts[3]}${hero}${parts[4]}${JSON.stringify(siteUrlOf(site, 'article', row))}${parts[5]}`
+}
+
+/** Writes the summary templates of the given articles again, from their rows as the write `tx` sees them. */
+export async function storeSummaryTemplates(tx: Db, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const rows = await tx
+      .select(templateColumns)
+      .from(articles)
+      .where(inArray(articles.id, ids.slice(i, i + BATCH)))
+    for (const { summaryLinks, ...row } of rows)
+      await tx
+        .update(articles)
+        .set({ summaryTemplate: summaryLinks === null ? null : summaryTemplate(row, summaryLinks) })
+        .where(eq(articles.id, row.id))
+  }
+}
+
+const BATCH = 500
+const templateColumns = {
+  id: articles.id,
+  slug: articles.slug,
+  type: articles.type,
+  headline: articles.headline,
+  kicker: articles.kicker,
+  standfirst: articles.standfirst,
+  language: articles.language,
+  publishedAt: articles.publishedAt,
+  updatedAt: articles.updatedAt,
+  version: articles.version,
+  primaryTopicId: articles.primaryTopicId,
+  contentWarning: articles.contentWarning,
+  contentWarningText: articles.contentWarningText,
+  wordCount: articles.wordCount,
+  readingTimeMinutes: articles.readingTimeMinutes,
+  excerpt: articles.excerpt,
+  summaryLinks: articles.summaryLinks,
+}
+
+/** An article's, an author's or a topic's links changed: `summary_links` and the summary templates written again. */
+export async function storeSummaries(tx: Db, of: LinksOf): Promise<void> {
+  await storeSummaryLinks(tx, of)
+  await storeSummaryTemplates(tx, await articlesOf(tx, of))
 }

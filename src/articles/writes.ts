@@ -4,7 +4,7 @@
  * writers (other instances on PostgreSQL) honest is the database: the unique slug constraints (a lost race is a
  * 409, never a 500) and the version check inside the UPDATE (a lost race is a 412).
  */
-import { and, asc, eq, gt, isNull, lt, ne, or } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, lt, ne, notLike, or } from 'drizzle-orm'
 import { type Db, first, writeTransaction } from '../db/client.js'
 import { isUniqueViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
@@ -16,8 +16,8 @@ import { reindexArticle, syncSearchVisibility, unindexArticle } from '../search/
 import { hasLiveBlocks, staticRenders, storedParts } from './body.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
-import { type ArticleRow, etagOf, summaryColumns } from './store.js'
-import { summaryTemplate } from './summary-template.js'
+import { type ArticleRow, etagOf } from './store.js'
+import { SUMMARY_TEMPLATE_VERSION, storeSummaryTemplates } from './summary-template.js'
 import { bodyTemplate } from './template.js'
 
 type Tx = Db
@@ -126,11 +126,12 @@ export async function createArticle(
           ...(await renderForStorage(tx, blocks, standfirst)),
           // Stored by replaceLinks below; the row answered here reads its links from the link tables.
           summaryLinks: null,
+          // Stored once its links are.
           summaryTemplate: null,
         }
-        row.summaryTemplate = summaryTemplate(row)
         await tx.insert(articles).values(row)
         await replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
+        await storeSummaryTemplates(tx, [id])
         await reindexArticle(tx, id)
         return row
       }),
@@ -162,15 +163,15 @@ async function saveRow(
   now: number,
 ): Promise<ArticleRow> {
   const next = { ...row, ...changes, version: row.version + 1, updatedAt: now }
-  next.summaryTemplate = summaryTemplate(next)
   const saved = await tx
     .update(articles)
-    .set({ ...changes, version: next.version, updatedAt: now, summaryTemplate: next.summaryTemplate })
+    .set({ ...changes, version: next.version, updatedAt: now })
     .where(and(eq(articles.id, row.id), eq(articles.version, row.version)))
     .returning({ id: articles.id })
   if (saved.length !== 1)
     throw preconditionFailed('The article changed while this write ran; fetch it again and retry.')
   await syncListedAt(tx, row.id)
+  await storeSummaryTemplates(tx, [row.id])
   return next
 }
 
@@ -350,30 +351,34 @@ async function fillBodies(db: Db, pageSize: number): Promise<number> {
   }
 }
 
-/** Stores the summary template (summary-template.ts) of rows written before it was kept. */
+/** Stores the summary template (summary-template.ts) of rows written before it was kept, or in another format. */
 async function fillSummaries(db: Db, pageSize: number): Promise<number> {
   let filled = 0
   let after = ''
   for (;;) {
     const page = await db
-      .select(summaryColumns)
+      .select({ id: articles.id })
       .from(articles)
-      .where(and(isNull(articles.summaryTemplate), gt(articles.id, after)))
+      .where(
+        and(
+          or(
+            isNull(articles.summaryTemplate),
+            notLike(articles.summaryTemplate, `${SUMMARY_TEMPLATE_VERSION}%`),
+          ),
+          gt(articles.id, after),
+        ),
+      )
       .orderBy(asc(articles.id))
       .limit(pageSize)
     const last = page.at(-1)
     if (last === undefined) return filled
     after = last.id
-    await writeTransaction(db, async (tx) => {
-      for (const row of page) {
-        await tx
-          .update(articles)
-          .set({ summaryTemplate: summaryTemplate(row) })
-          .where(
-            and(eq(articles.id, row.id), eq(articles.version, row.version), isNull(articles.summaryTemplate)),
-          )
-      }
-    })
+    await writeTransaction(db, (tx) =>
+      storeSummaryTemplates(
+        tx,
+        page.map((row) => row.id),
+      ),
+    )
     filled += page.length
   }
 }

@@ -1,10 +1,10 @@
 import { asc, count, eq, gt, or } from 'drizzle-orm'
+import { storeSummaries } from '../articles/summary-template.js'
 import { type Db, writeTransaction } from '../db/client.js'
 import { isForeignKeyViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { authors } from '../db/schema.js'
-import { storeSummaryLinks } from '../db/summary-links.js'
 import { conflict, withUniqueSlug } from '../http/errors.js'
 import { decodeCursor, type PageResult, pageOf } from '../http/pagination.js'
 import { feedLinks, type Site, siteUrlOf } from '../http/site.js'
@@ -85,7 +85,7 @@ export async function updateAuthor(db: Db, id: string, patch: AuthorPatch, now: 
         .where(eq(authors.id, id))
       // Bylines are searchable by name, and shown in their articles' summaries.
       if (patch.name !== undefined) await reindexArticlesOf(tx, { authorId: id })
-      if (patch.name !== undefined || patch.slug !== undefined) await storeSummaryLinks(tx, { author: id })
+      if (patch.name !== undefined || patch.slug !== undefined) await storeSummaries(tx, { author: id })
     }),
   )
 }

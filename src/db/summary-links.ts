@@ -6,7 +6,7 @@
  * topic's title or slug, a topic's deletion. Authors in a byline cannot be deleted.
  */
 import { type SQL, sql } from 'drizzle-orm'
-import { type Db, engineOf, rawExec } from './client.js'
+import { type Db, engineOf, rawExec, rawRows } from './client.js'
 
 /** The column's value for the article row being updated, from the link tables (as the migrations compute it). */
 function linksOf(db: Db): SQL {
@@ -25,6 +25,19 @@ function linksOf(db: Db): SQL {
 export type LinksOf = { article: string } | { author: string } | { topic: string } | { articles: string[] }
 
 const BATCH = 500
+
+/** The ids of the articles `of` names. */
+export async function articlesOf(tx: Db, of: LinksOf): Promise<string[]> {
+  if ('article' in of) return [of.article]
+  if ('articles' in of) return of.articles
+  const rows = await rawRows<{ article_id: string }>(
+    tx,
+    'author' in of
+      ? sql`select article_id from bylines where author_id = ${of.author}`
+      : sql`select article_id from article_topics where topic_id = ${of.topic}`,
+  )
+  return rows.map((row) => row.article_id)
+}
 
 /** Writes `summary_links` again for the articles `of` names; run inside the write that changed their links. */
 export async function storeSummaryLinks(tx: Db, of: LinksOf): Promise<void> {

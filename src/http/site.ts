@@ -45,5 +45,23 @@ export const feedLinks = (filter: 'topic' | 'author', slug: string) => ({
 })
 
 export const siteUrlOf = (site: Site, kind: SiteKind, resource: { slug: string; id: string }) =>
-  site.url +
-  site.paths[kind].replace(/\{(slug|id)\}/g, (_, name: 'slug' | 'id') => encodeURIComponent(resource[name]))
+  site.url + pathOf(site.paths[kind])(resource)
+
+type PathOf = (resource: { slug: string; id: string }) => string
+/** Each path template split once at its placeholders: a summary in every list asks for its URL. */
+const compiled = new Map<string, PathOf>()
+function pathOf(template: string): PathOf {
+  let path = compiled.get(template)
+  if (path === undefined) {
+    const pieces = template.split(/\{(slug|id)\}/) as string[]
+    path = (resource) => {
+      let out = pieces[0] as string
+      for (let i = 1; i < pieces.length; i += 2)
+        out += encodeURIComponent(resource[pieces[i] as 'slug' | 'id']) + (pieces[i + 1] as string)
+      return out
+    }
+    // Templates come from configuration: a handful per process.
+    if (compiled.size < 100) compiled.set(template, path)
+  }
+  return path
+}

@@ -1,9 +1,9 @@
 import { and, asc, count, eq, gt, inArray, lte, max, or, sql } from 'drizzle-orm'
+import { storeSummaries } from '../articles/summary-template.js'
 import { type Db, preparedOnce, readTarget, statement, writeTransaction } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
-import { storeSummaryLinks } from '../db/summary-links.js'
 import type { InvalidationBus } from '../http/cache.js'
 import { withUniqueSlug } from '../http/errors.js'
 import { presentImage } from '../http/images.js'
@@ -219,7 +219,7 @@ export async function updateTopic(db: Db, id: string, patch: TopicPatch, now: nu
         .where(eq(topics.id, id))
       // Its articles are found by its title too, and show it in their summaries.
       if (patch.title !== undefined) await reindexArticlesOf(tx, { topicId: id })
-      if (patch.title !== undefined || patch.slug !== undefined) await storeSummaryLinks(tx, { topic: id })
+      if (patch.title !== undefined || patch.slug !== undefined) await storeSummaries(tx, { topic: id })
     }),
   )
 }
@@ -233,6 +233,6 @@ export async function deleteTopic(db: Db, id: string) {
       .where(eq(articleTopics.topicId, id))
     await tx.delete(topics).where(eq(topics.id, id))
     for (const member of members) await reindexArticle(tx, member.id)
-    await storeSummaryLinks(tx, { articles: members.map((m) => m.id) })
+    await storeSummaries(tx, { articles: members.map((m) => m.id) })
   })
 }

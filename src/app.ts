@@ -177,6 +177,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       : {}),
     site: config.site,
     log: app.log,
+    // Responses made of dropped lists go with them (the response cache is decorated further down).
+    forgotten: () => app.responseCache?.invalidate(['popular']),
   })
   popularity.start()
   // A flush already running (the timer's) may have taken its counts before the latest beacons: wait for it, then
@@ -266,7 +268,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   }
   bus ??= new LocalBus()
   bus.subscribe((keys) => {
-    if (keys.some((key) => key === '*' || key.startsWith('article'))) popularity.invalidate()
+    // Lists show summaries: an article, its byline and its topics (and a topic's members) are in them.
+    if (keys.some((key) => key === '*' || /^(article|author:|topic)/.test(key))) popularity.invalidate()
   })
   await app.register(authPlugin, { db: database.db })
   await app.register(cachePlugin, {

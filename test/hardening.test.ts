@@ -484,7 +484,12 @@ t.test('metrics need metrics:read', async (t) => {
     'one computation, whatever the limits',
   )
   t.match(res.body, /newsdesk_list_cache_total\{outcome="miss"\} 3/, 'each limit serialised once')
-  t.match(res.body, /newsdesk_list_cache_total\{outcome="hit"\} 2/, 'then served from memory')
+  t.match(
+    res.body,
+    /newsdesk_response_cache_total\{outcome="hit"\} 2/,
+    'then answered from the response cache',
+  )
+  t.match(res.body, /newsdesk_list_cache_total\{outcome="hit"\} 0/, 'before the list cache is asked')
   for (const name of [
     'newsdesk_views_flush_duration_seconds_count',
     'newsdesk_views_flush_lag_seconds',

@@ -283,3 +283,65 @@ t.test('the demo has view counts so Most Popular and trending are not empty', as
   t.equal(top.length, 6)
   t.equal((await ctx.app.inject('/v1/trending')).json().data.length, 6)
 })
+
+t.test('Most Popular is answered from the response cache until its list is made again', async (t) => {
+  const { ctx, editor, a, b } = await setup(t)
+  const admin = await ctx.auth('admin')
+  for (let i = 0; i < 3; i++) await beacon(ctx, a.slug, reader(i))
+  await ctx.app.flushViews()
+  const hits = () => ctx.app.responseCache?.stats.hits ?? 0
+  const first = await ctx.app.inject('/v1/popular')
+  const before = hits()
+  const again = await ctx.app.inject('/v1/popular')
+  t.equal(hits(), before + 1, 'the second read is a hit')
+  t.equal(again.body, first.body)
+  t.equal(again.headers.etag, first.headers.etag)
+  t.equal(again.headers['cache-control'], 'public, max-age=60', 'with its own lifetime')
+  const keys = String(first.headers['surrogate-key']).split(' ')
+  t.ok(keys.includes('popular') && keys.includes(`article:${a.id}`), 'named by what it shows')
+  t.ok(
+    keys.some((key) => key.startsWith('author:')),
+    'its authors too',
+  )
+  const revalidated = await ctx.app.inject({
+    url: '/v1/popular',
+    headers: { 'if-none-match': String(first.headers.etag) },
+  })
+  t.equal(revalidated.statusCode, 304)
+
+  // A flush that wrote counts drops the lists, and the responses made of them.
+  for (let i = 0; i < 5; i++) await beacon(ctx, b.slug, reader(i))
+  await ctx.app.flushViews()
+  t.same(await popular(ctx), [
+    [b.slug, 5],
+    [a.slug, 3],
+  ])
+
+  // A list's time runs out with no flush: the response is not served past it.
+  await ctx.app.inject('/v1/popular')
+  const generated = (await ctx.app.inject('/v1/popular')).json().generatedAt
+  ctx.clock.advance(61_000)
+  const held = hits()
+  const later = await ctx.app.inject('/v1/popular')
+  t.equal(hits(), held, 'an expired response is not a hit')
+  t.not(later.json().generatedAt, generated, 'the list was made again')
+
+  // What it shows changes: an author renamed, an article unpublished.
+  const author = (a.authors as { id: string }[])[0]?.id
+  const renamed = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/authors/${author}`,
+    headers: admin,
+    payload: { name: 'Renamed Desk' },
+  })
+  t.equal(renamed.statusCode, 200)
+  t.equal((await ctx.app.inject('/v1/popular')).json().data[0].article.authors[0].name, 'Renamed Desk')
+  await ctx.app.inject({ method: 'POST', url: `/v1/articles/${b.id}/unpublish`, headers: editor })
+  t.same(await popular(ctx), [[a.slug, 3]], 'an unpublished article leaves it at once')
+
+  // Answers with exclusions are not kept.
+  await ctx.app.inject(`/v1/popular?exclude=${a.slug}`)
+  const excluding = hits()
+  await ctx.app.inject(`/v1/popular?exclude=${a.slug}`)
+  t.equal(hits(), excluding, 'an exclusion is computed each time')
+})

@@ -154,6 +154,28 @@ t.test('three instances on one PostgreSQL and one Redis', { skip }, async (t) =>
     t.equal((await fetch(`${server.url}/v1/articles/${written.slug}`)).status, 404, 'and its page is gone')
   }
 
+  // C keeps Most Popular in its response cache (its lists live an hour): an author renamed on A shows there.
+  type Popular = { data: { article: { authors: { id: string; name: string }[] } }[] }
+  const popularOnC = async () => (await (await fetch(`${cc.url}/v1/popular?window=30d`)).json()) as Popular
+  const byline = (await popularOnC()).data[0]?.article.authors[0]
+  t.ok(byline, 'the demo has a Most Popular list')
+  await popularOnC()
+  t.equal(
+    (
+      await fetch(`${a.url}/v1/authors/${byline?.id}`, {
+        method: 'PATCH',
+        headers: auth,
+        body: JSON.stringify({ name: 'Renamed on A' }),
+      })
+    ).status,
+    200,
+  )
+  const renamedMs = await until(
+    async () => (await popularOnC()).data[0]?.article.authors[0]?.name === 'Renamed on A',
+    1_000,
+  )
+  t.ok(renamedMs < 1_000, `C's Most Popular shows the new name in ${renamedMs} ms`)
+
   // Beacons spread over the three count once per reader, and add up exactly.
   const baseline = await storedViews(c)
   const readers = 12

@@ -127,6 +127,9 @@ interface Entry {
   headers?: Partial<Record<'identity' | 'gzip' | 'br' | 'notModified', Record<string, string>>>
   /** The route's pattern, for metrics of hits answered before routing. */
   route?: string
+  /** For responses with a lifetime of their own (Most Popular): when the entry stops being served, and its header. */
+  expiresAt?: number
+  cacheControl?: string
   /**
    * The response's other headers (CORS, `nosniff`, a download's `Content-Disposition`), request id aside: every
    * hit sends them too.
@@ -211,7 +214,11 @@ export class ResponseCache {
    */
   readonly stats = { hits: 0, misses: 0, evicted: 0, invalidated: 0, beforeRouting: 0, rejected: 0 }
 
-  constructor(readonly budget: number) {
+  constructor(
+    readonly budget: number,
+    /** Read only for entries that expire. */
+    private readonly clock: () => number = Date.now,
+  ) {
     this.sketch = new FrequencySketch(Math.ceil(budget / AVERAGE_ENTRY_BYTES))
   }
 
@@ -230,7 +237,11 @@ export class ResponseCache {
    * look that Fastify's own lookup repeats on a miss.
    */
   get(url: string, countMiss = true): Entry | undefined {
-    const entry = this.entries.get(url)
+    let entry = this.entries.get(url)
+    if (entry?.expiresAt !== undefined && this.clock() >= entry.expiresAt) {
+      this.delete(url)
+      entry = undefined
+    }
     if (entry === undefined) {
       if (countMiss) {
         this.stats.misses++
@@ -421,7 +432,7 @@ const othersOf = (reply: FastifyReply) =>
 
 export const cachePlugin = fp(
   async (app: FastifyInstance, { policy, bus, purger, schedule, clock, requestIdOf }: CacheOptions) => {
-    const cache = policy.responseCacheBytes > 0 ? new ResponseCache(policy.responseCacheBytes) : null
+    const cache = policy.responseCacheBytes > 0 ? new ResponseCache(policy.responseCacheBytes, clock) : null
     const cacheControl = `public, max-age=${policy.maxAgeSeconds}, s-maxage=${policy.sharedMaxAgeSeconds}, stale-while-revalidate=${policy.staleWhileRevalidateSeconds}, stale-if-error=${policy.staleIfErrorSeconds}`
     app.decorateRequest('cacheTags', null)
     app.decorate('responseCache', cache)
@@ -527,7 +538,7 @@ export const cachePlugin = fp(
             entry.hash,
             encoding === 'identity' || encoding === 'notModified' ? undefined : encoding,
           ),
-          'cache-control': cacheControl,
+          'cache-control': entry.cacheControl ?? cacheControl,
           vary: entry.vary,
           'surrogate-key': entry.keys.join(' '),
           'cache-tag': entry.keys.join(','),
@@ -690,7 +701,9 @@ export const cachePlugin = fp(
         reply.removeHeader('content-type')
         return done(null, '')
       }
-      const store = request.method === 'GET' && cache !== null && !OWN_LIFETIME.has(request)
+      const expiresAt = EXPIRES.get(request)
+      const store =
+        request.method === 'GET' && cache !== null && (!OWN_LIFETIME.has(request) || expiresAt !== undefined)
       const entry = store
         ? cache.set(cacheKey(request), {
             vary: varyOf(request),
@@ -701,6 +714,7 @@ export const cachePlugin = fp(
             keys,
             route: request.routeOptions.url,
             otherHeaders: othersOf(reply),
+            ...(expiresAt === undefined ? {} : { expiresAt, cacheControl: OWN_LIFETIME.get(request) }),
           })
         : undefined
       const encoding =
@@ -723,9 +737,10 @@ export const cachePlugin = fp(
 
 /**
  * Public reads with a lifetime of their own (Most Popular, refreshed every flush interval): they get validators and
- * keys, and are not kept here, since they keep their own cache.
+ * keys, and are kept here only until `expiresAt` (when their own list is made again), if they say when that is.
  */
 const OWN_LIFETIME = new WeakMap<FastifyRequest, string>()
+const EXPIRES = new WeakMap<FastifyRequest, number>()
 
 /**
  * Marks a read as public when it was made without a token, and answers the set its store should record keys in;
@@ -734,7 +749,7 @@ const OWN_LIFETIME = new WeakMap<FastifyRequest, string>()
 export function publicRead(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { cacheControl?: string } = {},
+  options: { cacheControl?: string; expiresAt?: number | undefined } = {},
 ) {
   if (request.token !== null) {
     reply.header('cache-control', 'private, no-store')
@@ -742,7 +757,10 @@ export function publicRead(
     return undefined
   }
   request.cacheTags ??= new Set()
-  if (options.cacheControl !== undefined) OWN_LIFETIME.set(request, options.cacheControl)
+  if (options.cacheControl !== undefined) {
+    OWN_LIFETIME.set(request, options.cacheControl)
+    if (options.expiresAt !== undefined) EXPIRES.set(request, options.expiresAt)
+  }
   return request.cacheTags
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ArticleParams, ArticleSummary } from '../articles/schemas.js'
 import { lookupArticle } from '../articles/store.js'
@@ -8,7 +8,7 @@ import { publicRead } from '../http/cache.js'
 import type { FeatureOptions } from '../http/context.js'
 import { notFound, tooManyRequests } from '../http/errors.js'
 import { PageInfo, problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
-import type { Popularity } from './service.js'
+import type { Answer, Popularity } from './service.js'
 import { articleStats } from './store.js'
 import { TRENDING_FORMULA, WINDOWS, type Window } from './totals.js'
 
@@ -85,6 +85,20 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
   events.on('articles-changed', () => popularity.invalidate())
   // Lists are recomputed at least every flush interval: browsers and CDNs may keep them that long.
   const lifetime = `public, max-age=${Math.ceil(config.viewsFlushIntervalMs / 1000)}`
+  /**
+   * A list as its own cache made it, named by what it shows (`popular`, and each article, author and topic in it, so
+   * that a change to one purges it). The response cache keeps it until the list is made again, and drops it sooner
+   * when the service drops its lists (new counts, an article changed).
+   */
+  const sendList = (request: FastifyRequest, reply: FastifyReply, answer: Answer) => {
+    const tags = publicRead(request, reply, { cacheControl: lifetime, expiresAt: answer.expiresAt })
+    tags?.add('popular')
+    for (const key of answer.keys) tags?.add(key)
+    return reply
+      .type('application/json; charset=utf-8')
+      .serializer(raw)
+      .send(answer.body as never)
+  }
 
   // navigator.sendBeacon sends strings as text/plain; its content is ignored.
   app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) =>
@@ -190,17 +204,13 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
       },
     },
     async (request, reply) => {
-      const body = await popularity.popular(
+      const answer = await popularity.popular(
         request.query.window ?? '1d',
         request.query.limit ?? 10,
         request.query.topic,
         request.query.exclude?.split(','),
       )
-      publicRead(request, reply, { cacheControl: lifetime })?.add('popular')
-      return reply
-        .type('application/json; charset=utf-8')
-        .serializer(raw)
-        .send(body as never)
+      return sendList(request, reply, answer)
     },
   )
 
@@ -221,12 +231,11 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
       },
     },
     async (request, reply) => {
-      const body = await popularity.trending(request.query.limit ?? 10, request.query.topic)
-      publicRead(request, reply, { cacheControl: lifetime })?.add('popular')
-      return reply
-        .type('application/json; charset=utf-8')
-        .serializer(raw)
-        .send(body as never)
+      return sendList(
+        request,
+        reply,
+        await popularity.trending(request.query.limit ?? 10, request.query.topic),
+      )
     },
   )
 

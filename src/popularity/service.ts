@@ -44,6 +44,15 @@ export interface PopularityOptions {
   limits: CounterLimits
   site: Site
   log: FastifyBaseLogger
+  /** Told whenever the lists are dropped (new counts, an hour gone, an article changed): responses made of them too. */
+  forgotten?: () => void
+}
+
+/** A list's response, the cache keys of what it shows, and until when it may be served again (if it may). */
+export interface Answer {
+  body: string
+  keys: string[]
+  expiresAt: number | undefined
 }
 
 /** What happened to counts since the process started, for metrics. */
@@ -75,8 +84,13 @@ export class Popularity {
   private advancedHour = -1
   /** Lists computed from the database, and responses served from memory or serialised for a new limit. */
   readonly cacheStats = { computed: 0, hits: 0, misses: 0 }
-  private lists = new Map<string, { rows: Promise<unknown[]>; expires: number }>()
-  private bodies = new Map<string, string>()
+  /** Each list with its responses by limit: a list made again starts without them (their `generatedAt` is its). */
+  private lists = new Map<
+    string,
+    { rows: Promise<unknown[]>; expires: number; keys: Set<string>; bodies: Map<number, string> }
+  >()
+  /** Bodies kept over all lists since they were last dropped: at most 2,000 (about 20 MB). */
+  private bodyCount = 0
   private refs = new Map<string, { id: string; expires: number }>()
 
   constructor(private readonly options: PopularityOptions) {
@@ -244,7 +258,8 @@ export class Popularity {
 
   private forgetLists(): void {
     this.lists.clear()
-    this.bodies.clear()
+    this.bodyCount = 0
+    this.options.forgotten?.()
   }
 
   async close(): Promise<void> {
@@ -256,45 +271,55 @@ export class Popularity {
     }
   }
 
-  /** The serialised response. Each (window, topic) list is computed once per refresh, whatever the limit. */
+  /**
+   * The serialised response, with the cache keys of what it shows and until when it may be served as it is
+   * (undefined for answers not kept, those with exclusions). Each (window, topic) list is computed once per
+   * refresh, whatever the limit.
+   */
   async popular(
     window: Window,
     limit: number,
     topic: string | undefined,
     exclude: readonly string[] = [],
-  ): Promise<string> {
+  ): Promise<Answer> {
     return this.respond(
       `popular:${window}`,
       limit,
       topic,
       exclude,
-      async (now, topicId) => {
+      async (now, topicId, keys) => {
         const rows = await mostViewed(this.options.db, window, now, MAX_LIST, topicId)
-        const summaries = await this.summaries(rows.map((r) => r.article))
+        const summaries = await this.summaries(
+          rows.map((r) => r.article),
+          keys,
+        )
         return summaries.map((article, i) => ({ views: Number(rows[i]?.views ?? 0), article }))
       },
       (now, data, page) => ({ window, generatedAt: new Date(now).toISOString(), data, page }),
     )
   }
 
-  async trending(limit: number, topic: string | undefined): Promise<string> {
+  async trending(limit: number, topic: string | undefined): Promise<Answer> {
     return this.respond(
       'trending',
       limit,
       topic,
       [],
-      async (now, topicId) => {
+      async (now, topicId, keys) => {
         const rows = await trending(this.options.db, now, MAX_LIST, topicId)
-        const summaries = await this.summaries(rows.map((r) => r.article))
+        const summaries = await this.summaries(
+          rows.map((r) => r.article),
+          keys,
+        )
         return summaries.map((article, i) => ({ score: rows[i]?.score ?? 0, article }))
       },
       (now, data, page) => ({ generatedAt: new Date(now).toISOString(), data, page }),
     )
   }
 
-  private summaries(rows: Parameters<typeof summarise>[1]) {
+  private summaries(rows: Parameters<typeof summarise>[1], keys: Set<string>) {
     const now = this.options.clock()
-    return summarise(this.options.db, rows, { editor: false, now, site: this.options.site })
+    return summarise(this.options.db, rows, { editor: false, now, site: this.options.site, keys })
   }
 
   /**
@@ -307,15 +332,24 @@ export class Popularity {
     limit: number,
     topic: string | undefined,
     exclude: readonly string[],
-    compute: (now: number, topicId: string | undefined) => Promise<Record<string, unknown>[]>,
+    compute: (
+      now: number,
+      topicId: string | undefined,
+      keys: Set<string>,
+    ) => Promise<Record<string, unknown>[]>,
     envelope: (now: number, data: unknown[], page: PageInfo) => Record<string, unknown>,
-  ): Promise<string> {
+  ): Promise<Answer> {
     const page = (count: number): PageInfo => ({ limit, nextCursor: null, total: count })
     // Topics are looked up before the cache, so that made-up topic names cannot fill it.
     let topicId: string | undefined
     if (topic !== undefined) {
       topicId = (await findTopicRow(this.options.db, topic))?.id
-      if (topicId === undefined) return JSON.stringify(envelope(this.options.clock(), [], page(0)))
+      if (topicId === undefined)
+        return {
+          body: JSON.stringify(envelope(this.options.clock(), [], page(0))),
+          keys: [],
+          expiresAt: undefined,
+        }
     }
     const key = `${name}:${topicId ?? ''}`
     let now = this.options.clock()
@@ -327,20 +361,29 @@ export class Popularity {
     let list = this.lists.get(key)
     if (list === undefined || list.expires <= now) {
       const nextHour = now - (now % HOUR_MS) + HOUR_MS
+      const keys = new Set<string>()
       list = {
-        rows: compute(now, topicId).then((data) => [now, data]),
+        rows: compute(now, topicId, keys).then((data) => [now, data]),
         expires: Math.min(now + this.options.flushIntervalMs, nextHour),
+        keys,
+        bodies: new Map(),
       }
+      // One list per window and topic that exists; a few thousand topics at most.
+      if (this.lists.size >= 4_000) this.lists.clear()
       this.lists.set(key, list)
       this.cacheStats.computed++
       list.rows.catch(() => this.lists.delete(key))
     }
-    const bodyKey = `${key}:${limit}`
-    const cached = exclude.length === 0 ? this.bodies.get(bodyKey) : undefined
+    const cached = exclude.length === 0 ? list.bodies.get(limit) : undefined
     const [at, all] = (await list.rows) as [number, Record<string, unknown>[]]
+    const answer = (body: string, kept: boolean): Answer => ({
+      body,
+      keys: [...list.keys],
+      expiresAt: kept ? list.expires : undefined,
+    })
     if (cached !== undefined && this.lists.get(key) === list) {
       this.cacheStats.hits++
-      return cached
+      return answer(cached, true)
     }
     this.cacheStats.misses++
     // Excluded articles (the one being read) leave the list and the rest move up; such answers are not kept, so
@@ -354,9 +397,16 @@ export class Popularity {
           })
     const shown = data.slice(0, limit).map((entry, i) => ({ rank: i + 1, ...entry }))
     const body = JSON.stringify(envelope(at, shown, page(shown.length)))
-    if (exclude.length > 0) return body
-    if (this.bodies.size >= 2_000) this.bodies.clear()
-    if (this.lists.get(key) === list) this.bodies.set(bodyKey, body)
-    return body
+    if (exclude.length > 0) return answer(body, false)
+    const current = this.lists.get(key) === list
+    if (current) {
+      if (this.bodyCount >= 2_000) {
+        for (const other of this.lists.values()) other.bodies.clear()
+        this.bodyCount = 0
+      }
+      list.bodies.set(limit, body)
+      this.bodyCount++
+    }
+    return answer(body, current)
   }
 }

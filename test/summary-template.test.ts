@@ -102,6 +102,28 @@ t.test('a public list joined from templates answers the bytes of the full render
   }
 })
 
+t.test('an article page joins its summary part from the template too', async (t) => {
+  for (const env of <Record<string, string>[]>[{}, { SITE_URL: 'https://oc-media.example/news' }]) {
+    const { ctx, rich, plain } = await setup(t, env)
+    for (const article of [rich, plain]) {
+      const joined = await ctx.queriesOf(`/v1/articles/${article.id}`)
+      await rawExec(
+        ctx.database.db,
+        sql`update articles set summary_template = null where id = ${article.id}`,
+      )
+      const rendered = await ctx.queriesOf(`/v1/articles/${article.id}`)
+      t.equal(joined.response.statusCode, 200)
+      t.equal(joined.response.body, rendered.response.body, `${article.headline}: the same bytes`)
+      t.equal(joined.response.headers.etag, rendered.response.headers.etag)
+      t.equal(
+        joined.response.headers['surrogate-key'],
+        rendered.response.headers['surrogate-key'],
+        'and the same keys',
+      )
+    }
+  }
+})
+
 t.test('what the template leaves to the reading changes without the article being written', async (t) => {
   const { ctx, admin, desk, hub, other, rich } = await setup(t)
   const renamed = await ctx.app.inject({

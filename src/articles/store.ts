@@ -163,7 +163,11 @@ function prepareStatements(db: Db) {
     pageByRef: statement(
       db,
       db
-        .select({ ...summaryColumns, bodyTemplate: articles.bodyTemplate })
+        .select({
+          ...summaryColumns,
+          bodyTemplate: articles.bodyTemplate,
+          summaryTemplate: articles.summaryTemplate,
+        })
         .from(articles)
         .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
         .limit(1),
@@ -437,8 +441,9 @@ const EMPTY_BODY_JSON = '"body":{"blocks":[],"html":"","text":""}}'
 
 /**
  * A public reader's article as the JSON `serialise` (the route's serialiser) makes of it, with the body joined from
- * its stored template (template.ts) instead of rendered and escaped again: one query for the row (its links are on
- * it), plus those for what live blocks point at. Undefined when the article is not visible or has no template
+ * its stored template (template.ts) instead of rendered and escaped again, and the rest from its summary's
+ * (summary-template.ts) when it has a current one: one query for the row (its links are on it), plus those for
+ * what live blocks point at. Undefined when the article is not visible or has no template
  * (written before templates): `toArticle` answers it.
  */
 export async function publicArticleJson(
@@ -451,8 +456,12 @@ export async function publicArticleJson(
   if (row === undefined || !visibleTo(row, viewer)) return undefined
   const template = parseTemplate(row.bodyTemplate)
   if (template === undefined) return undefined
-  const [summary] = await summarise(db, [row], viewer)
+  // The summary's part from its own template when it has a current one: `{…"links":{…}}` less its last brace.
+  const joined = joinSummary(row, viewer.site, viewer.keys)
+  const [summary] = joined === undefined ? await summarise(db, [row], viewer) : []
   const resolver = await blockResolver(db, [...template.live.values()], viewer)
+  if (joined !== undefined)
+    return `${joined.slice(0, -1)},"body":${assembleBody(template, resolver, viewer.site)}}`
   const json = serialise({ ...(summary as ArticleSummary), body: EMPTY_BODY })
   if (!json.endsWith(EMPTY_BODY_JSON)) return undefined
   return `${json.slice(0, -EMPTY_BODY_JSON.length)}"body":${assembleBody(template, resolver, viewer.site)}}`

@@ -57,6 +57,8 @@ async function setup(t: Test, env: Record<string, string> = {}) {
 const dropTemplates = (ctx: TestContext) =>
   rawExec(ctx.database.db, sql`update articles set summary_template = null`)
 
+const MAIN = 'azerbaijani-and-armenian-foreign-ministers-meet-in-new-york'
+
 const LISTS = [
   '/v1/articles?limit=50',
   '/v1/articles?topic=ceasefire-talks',
@@ -122,6 +124,66 @@ t.test('an article page joins its summary part from the template too', async (t)
       )
     }
   }
+})
+
+t.test('a related list joins its articles from their templates', async (t) => {
+  const { ctx, admin, rich } = await setup(t, { SITE_URL: 'https://oc-media.example/news' })
+  // One more in the rich article's topic, and the rich one curated on the demo's main article.
+  const continued = await article(ctx, admin, {
+    headline: 'Talks continue',
+    topics: ['ceasefire-talks'],
+    tags: ['talks'],
+    authors: ['second-reporter'],
+    publish: true,
+  })
+  const curated = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${MAIN}`,
+    headers: admin,
+    payload: { relatedArticles: [rich.id] },
+  })
+  t.equal(curated.statusCode, 200, 'curated on the main article')
+  const alsoCurated = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/articles/${rich.id}`,
+    headers: admin,
+    payload: { relatedArticles: [continued.id] },
+  })
+  t.equal(alsoCurated.statusCode, 200, 'and on the rich one')
+  const urls = [
+    `/v1/articles/${MAIN}/related?limit=10`,
+    `/v1/articles/${rich.id}/related`,
+    `/v1/articles/${rich.id}/related?includeEmpty=true`,
+  ]
+  const joined = []
+  for (const url of urls) joined.push(await ctx.queriesOf(url))
+  await dropTemplates(ctx)
+  for (const [i, url] of urls.entries()) {
+    const { response } = joined[i] as Awaited<ReturnType<TestContext['queriesOf']>>
+    const rendered = await ctx.app.inject(url)
+    t.equal(response.statusCode, 200, url)
+    t.ok(response.json().data.length > 0, `${url}: not empty`)
+    t.equal(response.body, rendered.body, `${url}: the same bytes`)
+    t.equal(response.headers.etag, rendered.headers.etag)
+    t.equal(response.headers['surrogate-key'], rendered.headers['surrogate-key'], 'and the same keys')
+  }
+  const items = joined[0]?.response.json().data as { reason: string; article: { id: string } }[]
+  t.same(
+    items.filter((item) => item.reason === 'curated').map((item) => item.article.id),
+    [rich.id],
+    'the curated one first',
+  )
+  t.same(
+    joined[1]?.response.json().data[0],
+    {
+      reason: 'curated',
+      sharedTopics: ['ceasefire-talks'],
+      sharedTags: [],
+      score: null,
+      article: joined[1]?.response.json().data[0].article,
+    },
+    'a curated article says the topics both are in',
+  )
 })
 
 t.test('what the template leaves to the reading changes without the article being written', async (t) => {

@@ -8,6 +8,7 @@
  * asked) none without a body: an empty stub is no reading suggestion.
  */
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm'
+import { Type } from 'typebox'
 import {
   type Db,
   inList,
@@ -20,7 +21,12 @@ import {
   statement,
 } from '../db/client.js'
 import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
+import { type ArticleSummary, RelatedItem } from './schemas.js'
 import { type ArticleRow, type SummaryRow, summarise, summaryColumns, type Viewer } from './store.js'
+import { joinSummary, serializerOf, serializeSummary } from './summary-template.js'
+
+/** A summary's row with its template. */
+type TemplatedRow = SummaryRow & { summaryTemplate: string | null }
 
 export const RELATED_FORMULA =
   'score = (2 × sharedTopics + sharedTags) × 0.5^(|Δdays| / 30), Δdays being the time between the two publication dates; ties go to the newer article, then the id.'
@@ -37,7 +43,7 @@ const statementsOf = preparedOnce((db: Db) => {
     statement(
       db,
       db
-        .select({ article: summaryColumns })
+        .select({ article: { ...summaryColumns, summaryTemplate: articles.summaryTemplate } })
         .from(relatedArticles)
         .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
         .where(
@@ -92,7 +98,7 @@ const statementsOf = preparedOnce((db: Db) => {
     winners: statement(
       db,
       db
-        .select(summaryColumns)
+        .select({ ...summaryColumns, summaryTemplate: articles.summaryTemplate })
         .from(articles)
         .where(and(inList(db, articles.id, 'ids'), gt(articles.wordCount, sql.placeholder('minWords')))),
       'related_winners',
@@ -102,7 +108,8 @@ const statementsOf = preparedOnce((db: Db) => {
   }
 })
 
-export async function relatedTo(
+/** The curated and the computed related articles' rows, and what each computed one shares and scores. */
+async function relatedRows(
   db: Db,
   row: ArticleRow,
   viewer: Viewer,
@@ -145,7 +152,7 @@ export async function relatedTo(
   // of the others could; when not (many of the best have no body), every candidate is ranked after all.
   const rank = (ids: string[]) =>
     rankCandidates(target, ids, candidates, ownTopicIds, ownTags, curatedIds, anchor, viewer.now)
-  const read = new Map<string, SummaryRow | null>()
+  const read = new Map<string, TemplatedRow | null>()
   const choose = (ranked: Ranked[]) => pickWinners(target, ranked, room, includeEmpty, read)
   const contending = contenders(nearest, anchor, {
     exclude: (id) => id === row.id || curatedIds.has(id),
@@ -159,30 +166,86 @@ export async function relatedTo(
     picked = await choose(await rank(allIds))
   const { scored, winners } = picked
 
-  const summaries = await summarise(db, [...curated.map((c) => c.article), ...winners], viewer)
-  const ownTopicSlugs = new Set(ownTopicRows.map((t) => t.slug))
-  return summaries.map((article, i) => {
-    if (i < curated.length) {
-      return {
-        reason: 'curated' as const,
-        sharedTopics: article.topics.map((t) => t.slug).filter((slug) => ownTopicSlugs.has(slug)),
-        sharedTags: [],
-        score: null,
-        article,
-      }
-    }
-    const s = scored[i - curated.length]
+  return {
+    rows: [...curated.map((c) => c.article), ...winners],
+    curated: curated.length,
+    scored,
+    ownTopicSlugs: new Set(ownTopicRows.map((t) => t.slug)),
+  }
+}
+
+type RelatedRows = Awaited<ReturnType<typeof relatedRows>>
+
+/** What an item says besides its article: why it is there, what it shares, its score. */
+function reasonOf(
+  { curated, scored, ownTopicSlugs }: RelatedRows,
+  i: number,
+  topicSlugs: () => string[],
+): Omit<RelatedItem, 'article'> {
+  if (i < curated)
     return {
-      reason: (s && s.shared.topics.length > 0 ? 'shared-topics' : 'shared-tags') as
-        | 'shared-topics'
-        | 'shared-tags',
-      sharedTopics: s?.shared.topics ?? [],
-      sharedTags: s?.shared.tags ?? [],
-      score: s?.score ?? 0,
-      article,
+      reason: 'curated',
+      sharedTopics: topicSlugs().filter((slug) => ownTopicSlugs.has(slug)),
+      sharedTags: [],
+      score: null,
     }
+  const s = scored[i - curated]
+  return {
+    reason: s && s.shared.topics.length > 0 ? 'shared-topics' : 'shared-tags',
+    sharedTopics: s?.shared.topics ?? [],
+    sharedTags: s?.shared.tags ?? [],
+    score: s?.score ?? 0,
+  }
+}
+
+/** The related list: the editors' curated articles first, then computed ones. */
+export async function relatedTo(
+  db: Db,
+  row: ArticleRow,
+  viewer: Viewer,
+  limit: number,
+  options: { includeEmpty?: boolean } = {},
+): Promise<RelatedItem[]> {
+  const related = await relatedRows(db, row, viewer, limit, options)
+  const summaries = await summarise(db, related.rows, viewer)
+  return summaries.map((article, i) => ({
+    ...reasonOf(related, i, () => article.topics.map((t) => t.slug)),
+    article,
+  }))
+}
+
+/**
+ * The related list for a public reader, each item as the route's serialiser writes it, its article joined from the
+ * summary template (summary-template.ts) when it has a current one.
+ */
+export async function relatedJson(
+  db: Db,
+  row: ArticleRow,
+  viewer: Viewer,
+  limit: number,
+  options: { includeEmpty?: boolean } = {},
+): Promise<string[]> {
+  const related = await relatedRows(db, row, viewer, limit, options)
+  const joined = related.rows.map((r) =>
+    viewer.editor || r.summaryLinks === null ? undefined : joinSummary(r, viewer.site, viewer.keys),
+  )
+  const missing = related.rows.filter((_, i) => joined[i] === undefined)
+  const summaries = new Map((await summarise(db, missing, viewer)).map((summary) => [summary.id, summary]))
+  return related.rows.map((r, i) => {
+    const summary = summaries.get(r.id)
+    const reason = reasonOf(related, i, () =>
+      summary ? summary.topics.map((t) => t.slug) : (r.summaryLinks?.topics ?? []).map((t) => t.slug),
+    )
+    const article = joined[i] ?? serializeSummary(summary as ArticleSummary)
+    return `${serializeReason(reason).slice(0, -1)},"article":${article}}`
   })
 }
+
+const { reason, sharedTopics, sharedTags, score } = RelatedItem.properties
+/** An item less its article, as the route writes it: `{"reason":…,"score":…}` (the article comes last). */
+const serializeReason = serializerOf<Omit<RelatedItem, 'article'>>(
+  Type.Object({ reason, sharedTopics, sharedTags, score }, { additionalProperties: false }),
+)
 
 /** How many more of the best-scored candidates are read than there is room for, in case some have no body. */
 const WINNER_SLACK = 4
@@ -307,10 +370,10 @@ async function pickWinners(
   room: number,
   includeEmpty: boolean,
   /** Candidates already read: their row, or null for one without a body. */
-  read: Map<string, SummaryRow | null>,
+  read: Map<string, TemplatedRow | null>,
 ) {
   const scored: Ranked[] = []
-  const winners: SummaryRow[] = []
+  const winners: TemplatedRow[] = []
   for (let from = 0, batches = 0; scored.length < room && from < ranked.length; batches++) {
     const batch = ranked.slice(from, from + (room - scored.length + WINNER_SLACK) * 2 ** batches)
     from += batch.length

@@ -463,6 +463,7 @@ export const RelatedItem = Type.Object(
   },
   { additionalProperties: false, title: 'RelatedArticle' },
 )
+export type RelatedItem = Static<typeof RelatedItem>
 
 export const RelatedResponse = Type.Object(
   { data: Type.Array(RelatedItem), page: PageInfo },

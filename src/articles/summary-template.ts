@@ -27,7 +27,8 @@ export const SUMMARY_TEMPLATE_VERSION = 'summary-template-2'
 const VERSION = SUMMARY_TEMPLATE_VERSION
 const SEP = '\u0001'
 
-const serializerOf = <T>(schema: unknown) =>
+/** A serialiser made as the routes' are, for a part of a response. */
+export const serializerOf = <T>(schema: unknown) =>
   buildSerializer({}, {})({ schema, method: 'GET', url: '/v1/articles', httpStatus: '200' } as never) as (
     value: T,
   ) => string

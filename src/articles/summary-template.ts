@@ -134,7 +134,8 @@ export function joinSummary(row: JoinableRow, site: Site, keys: Set<string> | un
   if (parts.length !== 6 || parts[0] !== VERSION || parts[1] !== stampOf(row)) return undefined
   if (keys) {
     keys.add(`article:${row.id}`)
-    if (parts[2]) for (const key of (parts[2] as string).split(' ')) keys.add(key)
+    // Its authors' and topics' keys as stored, in one entry (the same for many articles): split when sent.
+    if (parts[2]) keys.add(parts[2] as string)
   }
   const hero =
     row.heroImage === null

@@ -34,7 +34,18 @@ declare module 'fastify' {
 }
 
 /** Where stores record what a response contains. */
+/** The keys of a response; an entry may hold several, separated by spaces (a summary's, stored with it). */
 export type CacheTags = Set<string>
+
+/** Each key once, sorted: the order the headers list them in. */
+const keysOf = (tags: CacheTags) => {
+  const keys = new Set<string>()
+  for (const tag of tags) {
+    if (!tag.includes(' ')) keys.add(tag)
+    else for (const key of tag.split(' ')) keys.add(key)
+  }
+  return [...keys].sort()
+}
 
 export interface CachePolicy {
   /** Browsers: `max-age`. */
@@ -693,7 +704,7 @@ export const cachePlugin = fp(
       )
         return done(null, payload)
       if (typeof payload !== 'string') return done(null, payload)
-      const keys = [...tags].sort()
+      const keys = keysOf(tags)
       const { body, hash } = encoded(payload)
       if (matches(request.headers['if-none-match'], hash)) {
         publicHeaders(reply, keys, hash)

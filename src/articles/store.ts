@@ -45,7 +45,7 @@ import {
   staticRenders,
 } from './body.js'
 import type { Article, ArticleListQuery, ArticleSummary, Block, BlockInput } from './schemas.js'
-import { joinSummary, serializeSummary } from './summary-template.js'
+import { joinSummary, serializeSummary, summaryOf } from './summary-template.js'
 import { assembleBody, parseTemplate, presentBlock } from './template.js'
 
 export type ArticleRow = typeof articles.$inferSelect
@@ -280,35 +280,12 @@ export async function summarise(db: Db, rows: SummaryRow[], viewer: Viewer): Pro
   const linksOf = await linksOfRows(db, rows)
   recordKeys(viewer, linksOf)
   return rows.map((row) => {
-    const links = linksOf.get(row.id) as StoredSummaryLinks
-    const articleTopicList = links.topics
-    const summary: ArticleSummary = {
-      id: row.id,
-      slug: row.slug,
-      type: row.type,
-      headline: row.headline,
-      kicker: row.kicker,
-      standfirst: row.standfirst,
-      language: row.language,
-      publishedAt: row.publishedAt === null ? null : iso(row.publishedAt),
-      updatedAt: iso(row.updatedAt),
-      authors: links.authors,
-      primaryTopic: articleTopicList.find((t) => t.id === row.primaryTopicId) ?? null,
-      topics: articleTopicList,
-      tags: links.tags,
-      heroImage: row.heroImage === null ? null : presentImage(row.heroImage, viewer.site.images),
-      // Validated on write; rows written before the list was closed keep their code.
-      contentWarning: row.contentWarning as ArticleSummary['contentWarning'],
-      contentWarningText: row.contentWarningText,
-      wordCount: row.wordCount,
-      readingTimeMinutes: row.readingTimeMinutes,
-      excerpt: row.excerpt,
-      links: {
-        self: `/v1/articles/${row.slug}`,
-        related: `/v1/articles/${row.slug}/related`,
-        canonical: siteUrlOf(viewer.site, 'article', row),
-      },
-    }
+    const summary = summaryOf(
+      row,
+      linksOf.get(row.id) as StoredSummaryLinks,
+      row.heroImage === null ? null : presentImage(row.heroImage, viewer.site.images),
+      siteUrlOf(viewer.site, 'article', row),
+    )
     if (viewer.editor) summary.status = statusOf(row, viewer.now)
     return summary
   })

@@ -17,7 +17,7 @@ import type { Db } from '../db/client.js'
 import { articles, type StoredImage } from '../db/schema.js'
 import { articlesOf, type LinksOf, storeSummaryLinks } from '../db/summary-links.js'
 import type { StoredSummaryLinks } from '../db/tables/content.js'
-import { presentImage } from '../http/images.js'
+import { type Image, presentImage } from '../http/images.js'
 import { buildSerializer } from '../http/serializer.js'
 import { type Site, siteUrlOf } from '../http/site.js'
 import { ArticleSummary } from './schemas.js'
@@ -69,9 +69,17 @@ export interface TemplateRow {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-/** The stored template of a row and its links; null if the JSON does not split as expected. */
-export function summaryTemplate(row: TemplateRow, links: StoredSummaryLinks): string | null {
-  const json = serializeSummary({
+/**
+ * A summary from a row's own fields and its links, with its hero image and canonical URL as given: what every
+ * public summary is made of, stored or not.
+ */
+export function summaryOf(
+  row: TemplateRow,
+  links: StoredSummaryLinks,
+  heroImage: Image | null,
+  canonical: string,
+): ArticleSummary {
+  return {
     id: row.id,
     slug: row.slug,
     type: row.type,
@@ -85,7 +93,8 @@ export function summaryTemplate(row: TemplateRow, links: StoredSummaryLinks): st
     primaryTopic: links.topics.find((t) => t.id === row.primaryTopicId) ?? null,
     topics: links.topics,
     tags: links.tags,
-    heroImage: null,
+    heroImage,
+    // Validated on write; rows written before the list was closed keep their code.
     contentWarning: row.contentWarning as ArticleSummary['contentWarning'],
     contentWarningText: row.contentWarningText,
     wordCount: row.wordCount,
@@ -94,9 +103,14 @@ export function summaryTemplate(row: TemplateRow, links: StoredSummaryLinks): st
     links: {
       self: `/v1/articles/${row.slug}`,
       related: `/v1/articles/${row.slug}/related`,
-      canonical: CANONICAL_MARK,
+      canonical,
     },
-  })
+  }
+}
+
+/** The stored template of a row and its links; null if the JSON does not split as expected. */
+export function summaryTemplate(row: TemplateRow, links: StoredSummaryLinks): string | null {
+  const json = serializeSummary(summaryOf(row, links, null, CANONICAL_MARK))
   // Every string value is escaped, so neither marker can come from the article's own text.
   const hero = json.lastIndexOf(HERO_EMPTY)
   const canonical = json.lastIndexOf(CANONICAL_EMPTY)

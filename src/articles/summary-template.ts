@@ -42,6 +42,8 @@ const serializeHero = serializerOf<Pick<ArticleSummary, 'heroImage'>>(
 )
 const HERO_AT = '"heroImage":'
 const HERO_EMPTY = `${HERO_AT}null`
+/** Where the value starts in `{"heroImage":…}`. */
+const HERO_OBJECT_AT = `{${HERO_AT}`.length
 /** A canonical URL no website has: where the real one goes. */
 const CANONICAL_MARK = '\u0003'
 const CANONICAL_AT = '"canonical":'
@@ -49,7 +51,6 @@ const CANONICAL_EMPTY = `${CANONICAL_AT}${JSON.stringify(CANONICAL_MARK)}`
 
 /** The row's own fields a summary shows. */
 export interface TemplateRow {
-  primaryTopicId: string | null
   id: string
   slug: string
   type: ArticleSummary['type']
@@ -60,6 +61,7 @@ export interface TemplateRow {
   publishedAt: number | null
   updatedAt: number
   version: number
+  primaryTopicId: string | null
   contentWarning: string | null
   contentWarningText: string | null
   wordCount: number
@@ -154,7 +156,7 @@ export function joinSummary(row: JoinableRow, site: Site, keys: Set<string> | un
   const hero =
     row.heroImage === null
       ? 'null'
-      : serializeHero({ heroImage: presentImage(row.heroImage, site.images) }).slice(13, -1)
+      : serializeHero({ heroImage: presentImage(row.heroImage, site.images) }).slice(HERO_OBJECT_AT, -1)
   return `${parts[3]}${hero}${parts[4]}${JSON.stringify(siteUrlOf(site, 'article', row))}${parts[5]}`
 }
 

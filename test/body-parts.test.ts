@@ -21,11 +21,13 @@ async function partsOf(ctx: TestContext, id: string): Promise<unknown> {
 }
 
 /** Sets the stored parts, and drops the body's template (template.test.ts), from which public reads join it first. */
-const setParts = (ctx: TestContext, id: string, parts: unknown) =>
-  rawExec(
+async function setParts(ctx: TestContext, id: string, parts: unknown) {
+  await rawExec(
     ctx.database.db,
-    sql`update articles set body_parts = ${parts === null ? null : JSON.stringify(parts)}, body_template = null where id = ${id}`,
+    sql`update articles set body_parts = ${parts === null ? null : JSON.stringify(parts)} where id = ${id}`,
   )
+  await rawExec(ctx.database.db, sql`delete from body_templates where article_id = ${id}`)
+}
 
 async function page(ctx: TestContext) {
   const headers = await ctx.auth('content:write')

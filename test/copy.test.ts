@@ -131,7 +131,10 @@ t.test(
         env: { ...process.env, DATABASE_URL: `file:${file}`, DATABASE_SCHEMA: schema, LOG_LEVEL: 'silent' },
       },
     )
-    t.match(copied.stdout, /copied \d+ rows: authors 1, topics 1, articles 7, article_slugs 1/)
+    t.match(
+      copied.stdout,
+      /copied \d+ rows: authors 1, topics 1, articles 7, summary_templates 7, body_templates 7, article_slugs 1/,
+    )
 
     const pgConfig = loadConfig({
       DATABASE_URL: TEST_DATABASE_URL as string,

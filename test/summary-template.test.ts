@@ -54,8 +54,7 @@ async function setup(t: Test, env: Record<string, string> = {}) {
 }
 
 /** Every summary template dropped: each list renders its summaries in full. */
-const dropTemplates = (ctx: TestContext) =>
-  rawExec(ctx.database.db, sql`update articles set summary_template = null`)
+const dropTemplates = (ctx: TestContext) => rawExec(ctx.database.db, sql`delete from summary_templates`)
 
 const MAIN = 'azerbaijani-and-armenian-foreign-ministers-meet-in-new-york'
 
@@ -109,10 +108,7 @@ t.test('an article page joins its summary part from the template too', async (t)
     const { ctx, rich, plain } = await setup(t, env)
     for (const article of [rich, plain]) {
       const joined = await ctx.queriesOf(`/v1/articles/${article.id}`)
-      await rawExec(
-        ctx.database.db,
-        sql`update articles set summary_template = null where id = ${article.id}`,
-      )
+      await rawExec(ctx.database.db, sql`delete from summary_templates where article_id = ${article.id}`)
       const rendered = await ctx.queriesOf(`/v1/articles/${article.id}`)
       t.equal(joined.response.statusCode, 200)
       t.equal(joined.response.body, rendered.response.body, `${article.headline}: the same bytes`)
@@ -206,9 +202,9 @@ t.test('what the template leaves to the reading changes without the article bein
   })
   t.equal(retitled.statusCode, 200)
   t.equal((await listedNow()).topics[0].title, 'Peace Talks', 'a topic retitled')
-  const [row] = await rawRows<{ version: number; summary_template: string }>(
+  const [row] = await rawRows<{ version: number }>(
     ctx.database.db,
-    sql`select version, summary_template from articles where id = ${rich.id}`,
+    sql`select version from articles where id = ${rich.id}`,
   )
   t.equal(row?.version, 2, 'the article itself was not written')
 
@@ -257,13 +253,13 @@ t.test('an edit writes a new template; a stale or foreign one is not used', asyn
   )
 
   // A row copied under another id keeps a template made for the original.
-  const [source] = await rawRows<{ summary_template: string }>(
+  const [source] = await rawRows<{ template: string }>(
     ctx.database.db,
-    sql`select summary_template from articles where id = ${rich.id}`,
+    sql`select template from summary_templates where article_id = ${rich.id}`,
   )
   await rawExec(
     ctx.database.db,
-    sql`update articles set summary_template = ${source?.summary_template ?? null} where id = ${plain.id}`,
+    sql`update summary_templates set template = ${source?.template ?? null} where article_id = ${plain.id}`,
   )
   t.equal(
     (await list()).find((s) => s.id === plain.id)?.headline,
@@ -292,7 +288,7 @@ t.test('editors and sparse fieldsets are rendered in full; migrate fills what is
   const filled = await fillStoredRenderings(ctx.database.db)
   const [count] = await rawRows<{ missing: number | string }>(
     ctx.database.db,
-    sql`select count(*) as missing from articles where summary_template is null`,
+    sql`select count(*) as missing from articles a where not exists (select 1 from summary_templates s where s.article_id = a.id)`,
   )
   t.ok(filled > 0, 'templates were filled')
   t.equal(Number(count?.missing), 0, 'every row has one')

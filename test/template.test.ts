@@ -82,7 +82,7 @@ async function everyKindOfBlock(ctx: TestContext) {
 /** A public read joined from the template, and the same read rendered in full (the template dropped). */
 async function bothWays(ctx: TestContext, id: string) {
   const joined = await ctx.queriesOf(`/v1/articles/${id}`)
-  await rawExec(ctx.database.db, sql`update articles set body_template = null where id = ${id}`)
+  await rawExec(ctx.database.db, sql`delete from body_templates where article_id = ${id}`)
   const rendered = await ctx.queriesOf(`/v1/articles/${id}`)
   return { joined, rendered }
 }

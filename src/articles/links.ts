@@ -85,7 +85,10 @@ export async function resolveBlocks(
   })
 }
 
-/** The body as stored: blocks, rendered html and text (links resolved to current headlines), and counts. */
+/**
+ * The body as stored: blocks, rendered html and text (links resolved to current headlines), and counts, as the
+ * row's columns; and its template (template.ts), which goes into `body_templates` (`storeTemplate`).
+ */
 export async function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst: string | null) {
   const linked = new Map(
     (
@@ -115,14 +118,16 @@ export async function renderForStorage(tx: Tx, blocks: BlockInput[], standfirst:
   )
   const wordCount = countWords(rendered.text)
   return {
-    bodyBlocks: blocks,
-    bodyHtml: rendered.html,
-    bodyText: rendered.text,
-    bodyParts: hasLiveBlocks(blocks) ? storedParts(parts) : null,
-    bodyTemplate: bodyTemplate(blocks, parts),
-    wordCount,
-    readingTimeMinutes: readingTimeMinutes(wordCount),
-    excerpt: excerptOf(standfirst, rendered.text),
+    columns: {
+      bodyBlocks: blocks,
+      bodyHtml: rendered.html,
+      bodyText: rendered.text,
+      bodyParts: hasLiveBlocks(blocks) ? storedParts(parts) : null,
+      wordCount,
+      readingTimeMinutes: readingTimeMinutes(wordCount),
+      excerpt: excerptOf(standfirst, rendered.text),
+    },
+    template: bodyTemplate(blocks, parts),
   }
 }
 

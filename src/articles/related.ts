@@ -20,13 +20,25 @@ import {
   type Statement,
   statement,
 } from '../db/client.js'
-import { articles, articleTags, articleTopics, relatedArticles, topics } from '../db/schema.js'
+import {
+  articles,
+  articleTags,
+  articleTopics,
+  relatedArticles,
+  summaryTemplates,
+  topics,
+} from '../db/schema.js'
 import { type ArticleSummary, RelatedItem } from './schemas.js'
-import { type ArticleRow, type SummaryRow, summarise, summaryColumns, type Viewer } from './store.js'
+import {
+  type ArticleRow,
+  type JoinRow,
+  joinColumns,
+  summarise,
+  summaryRowsOf,
+  type Viewer,
+  withSummaryTemplate,
+} from './store.js'
 import { joinSummary, serializerOf, serializeSummary } from './summary-template.js'
-
-/** A summary's row with its template. */
-type TemplatedRow = SummaryRow & { summaryTemplate: string | null }
 
 export const RELATED_FORMULA =
   'score = (2 × sharedTopics + sharedTags) × 0.5^(|Δdays| / 30), Δdays being the time between the two publication dates; ties go to the newer article, then the id.'
@@ -43,9 +55,10 @@ const statementsOf = preparedOnce((db: Db) => {
     statement(
       db,
       db
-        .select({ article: { ...summaryColumns, summaryTemplate: articles.summaryTemplate } })
+        .select({ article: joinColumns })
         .from(relatedArticles)
         .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
+        .leftJoin(summaryTemplates, withSummaryTemplate)
         .where(
           and(
             eq(relatedArticles.articleId, id),
@@ -98,8 +111,9 @@ const statementsOf = preparedOnce((db: Db) => {
     winners: statement(
       db,
       db
-        .select({ ...summaryColumns, summaryTemplate: articles.summaryTemplate })
+        .select(joinColumns)
         .from(articles)
+        .leftJoin(summaryTemplates, withSummaryTemplate)
         .where(and(inList(db, articles.id, 'ids'), gt(articles.wordCount, sql.placeholder('minWords')))),
       'related_winners',
     ),
@@ -111,7 +125,7 @@ const statementsOf = preparedOnce((db: Db) => {
 /** The curated and the computed related articles' rows, and what each computed one shares and scores. */
 async function relatedRows(
   db: Db,
-  row: ArticleRow,
+  row: Pick<ArticleRow, 'id' | 'publishedAt'>,
   viewer: Viewer,
   limit: number,
   { includeEmpty = false }: { includeEmpty?: boolean } = {},
@@ -152,7 +166,7 @@ async function relatedRows(
   // of the others could; when not (many of the best have no body), every candidate is ranked after all.
   const rank = (ids: string[]) =>
     rankCandidates(target, ids, candidates, ownTopicIds, ownTags, curatedIds, anchor, viewer.now)
-  const read = new Map<string, TemplatedRow | null>()
+  const read = new Map<string, JoinRow | null>()
   const choose = (ranked: Ranked[]) => pickWinners(target, ranked, room, includeEmpty, read)
   const contending = contenders(nearest, anchor, {
     exclude: (id) => id === row.id || curatedIds.has(id),
@@ -201,43 +215,49 @@ function reasonOf(
 /** The related list: the editors' curated articles first, then computed ones. */
 export async function relatedTo(
   db: Db,
-  row: ArticleRow,
+  row: Pick<ArticleRow, 'id' | 'publishedAt'>,
   viewer: Viewer,
   limit: number,
   options: { includeEmpty?: boolean } = {},
 ): Promise<RelatedItem[]> {
   const related = await relatedRows(db, row, viewer, limit, options)
-  const summaries = await summarise(db, related.rows, viewer)
-  return summaries.map((article, i) => ({
-    ...reasonOf(related, i, () => article.topics.map((t) => t.slug)),
-    article,
-  }))
+  const rows = await summaryRowsOf(
+    db,
+    related.rows.map((r) => r.id),
+  )
+  const summaries = new Map((await summarise(db, rows, viewer)).map((summary) => [summary.id, summary]))
+  // An article deleted since its row was read is left out.
+  return related.rows.flatMap((r, i) => {
+    const article = summaries.get(r.id)
+    return article ? [{ ...reasonOf(related, i, () => article.topics.map((t) => t.slug)), article }] : []
+  })
 }
 
 /**
  * The related list for a public reader, each item as the route's serialiser writes it, its article joined from the
- * summary template (summary-template.ts) when it has a current one.
+ * summary template (summary-template.ts) when it has a current one, or else summarised from its row.
  */
 export async function relatedJson(
   db: Db,
-  row: ArticleRow,
+  row: Pick<ArticleRow, 'id' | 'publishedAt'>,
   viewer: Viewer,
   limit: number,
   options: { includeEmpty?: boolean } = {},
 ): Promise<string[]> {
   const related = await relatedRows(db, row, viewer, limit, options)
   const joined = related.rows.map((r) =>
-    viewer.editor || r.summaryLinks === null ? undefined : joinSummary(r, viewer.site, viewer.keys),
+    viewer.editor ? undefined : joinSummary(r, viewer.site, viewer.keys),
   )
-  const missing = related.rows.filter((_, i) => joined[i] === undefined)
-  const summaries = new Map((await summarise(db, missing, viewer)).map((summary) => [summary.id, summary]))
-  return related.rows.map((r, i) => {
+  const missing = related.rows.filter((_, i) => joined[i] === undefined).map((r) => r.id)
+  const rows = await summaryRowsOf(db, missing)
+  const summaries = new Map((await summarise(db, rows, viewer)).map((summary) => [summary.id, summary]))
+  return related.rows.flatMap((r, i) => {
     const summary = summaries.get(r.id)
-    const reason = reasonOf(related, i, () =>
-      summary ? summary.topics.map((t) => t.slug) : (r.summaryLinks?.topics ?? []).map((t) => t.slug),
-    )
-    const article = joined[i] ?? serializeSummary(summary as ArticleSummary)
-    return `${serializeReason(reason).slice(0, -1)},"article":${article}}`
+    const article = joined[i] ?? (summary && serializeSummary(summary))
+    if (article === undefined) return []
+    // A curated item names the topics it shares: read back from its summary (curated lists are short).
+    const topics = () => (summary ?? (JSON.parse(article) as ArticleSummary)).topics.map((t) => t.slug)
+    return [`${serializeReason(reasonOf(related, i, topics)).slice(0, -1)},"article":${article}}`]
   })
 }
 
@@ -370,10 +390,10 @@ async function pickWinners(
   room: number,
   includeEmpty: boolean,
   /** Candidates already read: their row, or null for one without a body. */
-  read: Map<string, TemplatedRow | null>,
+  read: Map<string, JoinRow | null>,
 ) {
   const scored: Ranked[] = []
-  const winners: TemplatedRow[] = []
+  const winners: JoinRow[] = []
   for (let from = 0, batches = 0; scored.length < room && from < ranked.length; batches++) {
     const batch = ranked.slice(from, from + (room - scored.length + WINNER_SLACK) * 2 ** batches)
     from += batch.length

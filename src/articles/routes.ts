@@ -38,6 +38,7 @@ import {
   listArticles,
   listArticlesJson,
   lookupArticle,
+  lookupArticleHead,
   publicArticleJson,
   toArticle,
   type Viewer,
@@ -271,7 +272,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
       },
     },
     async (request, reply) => {
-      const found = await lookupArticle(db, request.params.article, viewer(request))
+      const found = await lookupArticleHead(db, request.params.article, viewer(request))
       if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}/related`)
       if (found.kind === 'missing')
         throw notFound(`No published article has the id or slug "${request.params.article}".`)

@@ -26,7 +26,17 @@ import {
   type Statement,
   statement,
 } from '../db/client.js'
-import { articleSlugs, articles, articleTags, articleTopics, authors, bylines, topics } from '../db/schema.js'
+import {
+  articleSlugs,
+  articles,
+  articleTags,
+  articleTopics,
+  authors,
+  bodyTemplates,
+  bylines,
+  summaryTemplates,
+  topics,
+} from '../db/schema.js'
 import type { StoredSummaryLinks } from '../db/tables/content.js'
 import type { FactTable } from '../facts/schemas.js'
 import { factTablesWithSlugs } from '../facts/tables.js'
@@ -59,26 +69,41 @@ export const {
   bodyHtml: _html,
   bodyText: _text,
   bodyParts: _parts,
-  bodyTemplate: _template,
-  summaryTemplate: _summaryTemplate,
   ...summaryColumns
 } = getTableColumns(articles)
-export type SummaryRow = Omit<
-  ArticleRow,
-  'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts' | 'bodyTemplate' | 'summaryTemplate'
->
+export type SummaryRow = Omit<ArticleRow, 'bodyBlocks' | 'bodyHtml' | 'bodyText' | 'bodyParts'>
 
-/** What a public list reads of each article: its summary's template, what is filled into it, its cursor. */
-const joinColumns = {
+const headColumns = {
+  id: articles.id,
+  slug: articles.slug,
+  headline: articles.headline,
+  status: articles.status,
+  publishedAt: articles.publishedAt,
+  version: articles.version,
+}
+
+/**
+ * What a public list reads of each article: its summary's template, what is filled into it, its cursor (with a
+ * join `withSummaryTemplate`). None is stored behind the bodies, which SQLite would walk to reach it.
+ */
+export const joinColumns = {
   id: articles.id,
   slug: articles.slug,
   publishedAt: articles.publishedAt,
   createdAt: articles.createdAt,
   version: articles.version,
   heroImage: articles.heroImage,
-  summaryTemplate: articles.summaryTemplate,
+  summaryTemplate: summaryTemplates.template,
 }
-type JoinRow = Pick<ArticleRow, keyof typeof joinColumns>
+export type JoinRow = Pick<
+  ArticleRow,
+  'id' | 'slug' | 'publishedAt' | 'createdAt' | 'version' | 'heroImage'
+> & {
+  summaryTemplate: string | null
+}
+
+/** Each article's summary template, where it has one (`summaryTemplates.template` is null where not). */
+export const withSummaryTemplate = eq(summaryTemplates.articleId, articles.id)
 
 /** Who is reading and when: editors see drafts and scheduled articles. */
 export interface Viewer {
@@ -97,7 +122,10 @@ export type FactTableLoader = (slugs: string[], viewer: Viewer) => Promise<Map<s
 export const isVisible = (now: number) =>
   and(eq(articles.status, 'published'), lte(articles.publishedAt, now))
 
-export const visibleTo = (row: SummaryRow, viewer: Pick<Viewer, 'editor' | 'now'>) =>
+export const visibleTo = (
+  row: Pick<ArticleRow, 'status' | 'publishedAt'>,
+  viewer: Pick<Viewer, 'editor' | 'now'>,
+) =>
   viewer.editor || (row.status === 'published' && row.publishedAt !== null && row.publishedAt <= viewer.now)
 
 export function statusOf(row: SummaryRow, now: number): 'draft' | 'scheduled' | 'published' {
@@ -159,16 +187,29 @@ function prepareStatements(db: Db) {
         .limit(1),
       'article_by_ref',
     ),
-    // A public article page: its summary and its body's template, not the body's other forms.
+    headByRef: statement(
+      db,
+      db
+        .select(headColumns)
+        .from(articles)
+        .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
+        .limit(1),
+      'article_head_by_ref',
+    ),
+    // A public article page: its templates, what is filled into them and what decides who may see it. No column
+    // stored behind the bodies (SQLite would walk their overflow pages to reach it): a summary made in full reads
+    // its row again (`summaryRowsOf`).
     pageByRef: statement(
       db,
       db
         .select({
-          ...summaryColumns,
-          bodyTemplate: articles.bodyTemplate,
-          summaryTemplate: articles.summaryTemplate,
+          ...joinColumns,
+          status: articles.status,
+          bodyTemplate: bodyTemplates.template,
         })
         .from(articles)
+        .leftJoin(bodyTemplates, eq(bodyTemplates.articleId, articles.id))
+        .leftJoin(summaryTemplates, withSummaryTemplate)
         .where(or(eq(articles.id, ref), eq(articles.slug, ref)))
         .limit(1),
       'article_page_by_ref',
@@ -216,25 +257,47 @@ function prepareStatements(db: Db) {
 }
 const statementsOf = preparedOnce(prepareStatements)
 
-export type Lookup =
-  | { kind: 'found'; row: ArticleRow }
+export type Lookup<Row = ArticleRow> =
+  | { kind: 'found'; row: Row }
   | { kind: 'moved'; slug: string }
   | { kind: 'missing' }
 
+/** The article behind an id, current slug or old slug, whole, as `viewer` may see it. */
 export async function lookupArticle(
   db: Db,
   ref: string,
   viewer: Pick<Viewer, 'editor' | 'now'>,
 ): Promise<Lookup> {
-  const [row] = await statementsOf(readTarget(db)).byRef.all({ ref })
+  return lookup(db, ref, viewer, 'byRef')
+}
+
+/** What names an article and decides who may see it: nothing of its body, nor any column stored behind it. */
+export type ArticleHead = Pick<ArticleRow, 'id' | 'slug' | 'headline' | 'status' | 'publishedAt' | 'version'>
+
+/** As `lookupArticle`, reading only the article's head (for reads that need no more: related, a view). */
+export async function lookupArticleHead(
+  db: Db,
+  ref: string,
+  viewer: Pick<Viewer, 'editor' | 'now'>,
+): Promise<Lookup<ArticleHead>> {
+  return lookup(db, ref, viewer, 'headByRef')
+}
+
+async function lookup<K extends 'byRef' | 'headByRef'>(
+  db: Db,
+  ref: string,
+  viewer: Pick<Viewer, 'editor' | 'now'>,
+  by: K,
+): Promise<Lookup<Awaited<ReturnType<ReturnType<typeof statementsOf>[K]['all']>>[number]>> {
+  const [row] = await statementsOf(readTarget(db))[by].all({ ref })
   if (row) return visibleTo(row, viewer) ? { kind: 'found', row } : { kind: 'missing' }
   const [moved] = await db
-    .select({ article: articles })
+    .select({ slug: articles.slug, status: articles.status, publishedAt: articles.publishedAt })
     .from(articleSlugs)
     .innerJoin(articles, eq(articles.id, articleSlugs.articleId))
     .where(eq(articleSlugs.slug, ref))
     .limit(1)
-  if (moved && visibleTo(moved.article, viewer)) return { kind: 'moved', slug: moved.article.slug }
+  if (moved && visibleTo(moved, viewer)) return { kind: 'moved', slug: moved.slug }
   return { kind: 'missing' }
 }
 
@@ -311,8 +374,9 @@ async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<s
   const json = rows.map((row) => (viewer.editor ? undefined : joinSummary(row, viewer.site, viewer.keys)))
   const missing = rows.filter((_, i) => json[i] === undefined).map((row) => row.id)
   if (missing.length === 0) return json as string[]
-  const full = await readTarget(db).select(summaryColumns).from(articles).where(inArray(articles.id, missing))
-  const summaries = new Map((await summarise(db, full, viewer)).map((summary) => [summary.id, summary]))
+  const summaries = new Map(
+    (await summarise(db, await summaryRowsOf(db, missing), viewer)).map((summary) => [summary.id, summary]),
+  )
   return rows.flatMap((row, i) => {
     const joined = json[i]
     if (joined !== undefined) return [joined]
@@ -320,6 +384,12 @@ async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<s
     return summary === undefined ? [] : [serializeSummary(summary)]
   })
 }
+
+/** The summary columns of these articles (in no particular order; an article deleted since is left out). */
+export const summaryRowsOf = async (db: Db, ids: string[]): Promise<SummaryRow[]> =>
+  ids.length === 0
+    ? []
+    : readTarget(db).select(summaryColumns).from(articles).where(inArray(articles.id, ids))
 
 /** Resolves `related` and `factTable` blocks against what the viewer may see right now. */
 export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer): Promise<Resolver> {
@@ -435,7 +505,8 @@ export async function publicArticleJson(
   if (template === undefined) return undefined
   // The summary's part from its own template when it has a current one: `{…"links":{…}}` less its last brace.
   const joined = joinSummary(row, viewer.site, viewer.keys)
-  const [summary] = joined === undefined ? await summarise(db, [row], viewer) : []
+  const [summary] = joined === undefined ? await summarise(db, await summaryRowsOf(db, [row.id]), viewer) : []
+  if (joined === undefined && summary === undefined) return undefined
   const resolver = await blockResolver(db, [...template.live.values()], viewer)
   if (joined !== undefined)
     return `${joined.slice(0, -1)},"body":${assembleBody(template, resolver, viewer.site)}}`
@@ -674,6 +745,7 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
       return target
         .select(columns)
         .from(articles)
+        .leftJoin(summaryTemplates, withSummaryTemplate)
         .where(and(...filters(target, query, viewer, undefined, bind), after))
         .orderBy(...(oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]))
         .limit(sql.placeholder('limit') as unknown as number)
@@ -694,6 +766,7 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
       .select(columns)
       .from(table)
       .innerJoin(articles, eq(articles.id, id))
+      .leftJoin(summaryTemplates, withSummaryTemplate)
       .where(
         and(
           eq(column, sql.placeholder('driving')),

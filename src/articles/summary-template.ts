@@ -1,5 +1,5 @@
 /**
- * An article's public summary as JSON, made when the article is written (`articles.summary_template`), so that a
+ * An article's public summary as JSON, made when the article is written (table `summary_templates`), so that a
  * list of twenty does not build, date-format and escape twenty summaries again on every request. Everything but
  * what depends on the server's settings is kept as JSON, made by the route's own serialiser: the hero image (its
  * renditions come from the image CDN's settings) and the canonical URL (`SITE_URL`) are filled in at read time.
@@ -14,7 +14,7 @@
 import { eq, inArray } from 'drizzle-orm'
 import { Type } from 'typebox'
 import type { Db } from '../db/client.js'
-import { articles, type StoredImage } from '../db/schema.js'
+import { articles, type bodyTemplates, type StoredImage, summaryTemplates } from '../db/schema.js'
 import { articlesOf, type LinksOf, storeSummaryLinks } from '../db/summary-links.js'
 import type { StoredSummaryLinks } from '../db/tables/content.js'
 import { type Image, presentImage } from '../http/images.js'
@@ -168,11 +168,30 @@ export async function storeSummaryTemplates(tx: Db, ids: string[]): Promise<void
       .from(articles)
       .where(inArray(articles.id, ids.slice(i, i + BATCH)))
     for (const { summaryLinks, ...row } of rows)
-      await tx
-        .update(articles)
-        .set({ summaryTemplate: summaryLinks === null ? null : summaryTemplate(row, summaryLinks) })
-        .where(eq(articles.id, row.id))
+      await storeTemplate(
+        tx,
+        summaryTemplates,
+        row.id,
+        summaryLinks === null ? null : summaryTemplate(row, summaryLinks),
+      )
   }
+}
+
+/** Stores an article's summary or body template (null: it has none, and reads render it in full). */
+export async function storeTemplate(
+  tx: Db,
+  table: typeof summaryTemplates | typeof bodyTemplates,
+  articleId: string,
+  template: string | null,
+): Promise<void> {
+  if (template === null) {
+    await tx.delete(table).where(eq(table.articleId, articleId))
+    return
+  }
+  await tx
+    .insert(table)
+    .values({ articleId, template })
+    .onConflictDoUpdate({ target: table.articleId, set: { template } })
 }
 
 const BATCH = 500

@@ -1,5 +1,5 @@
 /**
- * A body as its public JSON, made when the article is written (`articles.body_template`), so that reading an
+ * A body as its public JSON, made when the article is written (table `body_templates`), so that reading an
  * article does not escape ≈25 KB of strings again on every request: each block's JSON, and its HTML and text
  * already escaped as JSON strings, with the parts that depend on the reading (what `related` and `factTable`
  * blocks point at now, an image's renditions from the image CDN's settings, links made absolute against the

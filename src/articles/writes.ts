@@ -9,15 +9,15 @@ import { type Db, first, writeTransaction } from '../db/client.js'
 import { isUniqueViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
-import { articleSlugs, articles, articleTopics } from '../db/schema.js'
+import { articleSlugs, articles, articleTopics, bodyTemplates, summaryTemplates } from '../db/schema.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/errors.js'
 import { parseInstant } from '../http/validation.js'
 import { reindexArticle, syncSearchVisibility, unindexArticle } from '../search/index.js'
 import { hasLiveBlocks, staticRenders, storedParts } from './body.js'
 import { renderForStorage, replaceLinks, resolveBlocks, resolveLinks, syncListedAt } from './links.js'
 import type { ArticleCreate, ArticlePatch, BlockInput, RightsInput } from './schemas.js'
-import { type ArticleRow, etagOf } from './store.js'
-import { SUMMARY_TEMPLATE_VERSION, storeSummaryTemplates } from './summary-template.js'
+import { type ArticleRow, etagOf, withSummaryTemplate } from './store.js'
+import { SUMMARY_TEMPLATE_VERSION, storeSummaryTemplates, storeTemplate } from './summary-template.js'
 import { bodyTemplate } from './template.js'
 
 type Tx = Db
@@ -104,6 +104,7 @@ export async function createArticle(
         const standfirst = input.standfirst ?? null
         const rights = rightsColumns(input.rights, undefined, errors)
         if (errors.length > 0) fail(errors)
+        const body = await renderForStorage(tx, blocks, standfirst)
         const row: ArticleRow = {
           id,
           slug,
@@ -123,14 +124,14 @@ export async function createArticle(
           contentWarningText: input.contentWarningText ?? null,
           ...rights,
           withdrawnAt: null,
-          ...(await renderForStorage(tx, blocks, standfirst)),
+          ...body.columns,
           // Stored by replaceLinks below; the row answered here reads its links from the link tables.
           summaryLinks: null,
-          // Stored once its links are.
-          summaryTemplate: null,
         }
         await tx.insert(articles).values(row)
+        await storeTemplate(tx, bodyTemplates, id, body.template)
         await replaceLinks(tx, id, { ...links, tags: input.tags ?? [] })
+        // Once its links are stored.
         await storeSummaryTemplates(tx, [id])
         await reindexArticle(tx, id)
         return row
@@ -223,15 +224,16 @@ export async function updateArticle(
         if (patch.rights !== undefined) Object.assign(changes, rightsColumns(patch.rights, row, errors))
         if (errors.length > 0) fail(errors)
         if (links.primaryTopicId !== undefined) changes.primaryTopicId = links.primaryTopicId
+        let template: string | undefined
         if (blocks !== undefined || patch.standfirst !== undefined) {
           const standfirst = patch.standfirst !== undefined ? patch.standfirst : row.standfirst
-          Object.assign(
-            changes,
-            await renderForStorage(tx, blocks ?? (row.bodyBlocks as BlockInput[]), standfirst),
-          )
+          const body = await renderForStorage(tx, blocks ?? (row.bodyBlocks as BlockInput[]), standfirst)
+          Object.assign(changes, body.columns)
+          template = body.template
         }
         await replaceLinks(tx, id, { ...links, ...(patch.tags ? { tags: patch.tags } : {}) })
         const saved = await saveRow(tx, row, changes, now)
+        if (template !== undefined) await storeTemplate(tx, bodyTemplates, id, template)
         await reindexArticle(tx, id)
         // The row read before the write holds the old copy of the links: the answer reads them from the tables.
         return links.authorIds || links.topicIds || patch.tags ? { ...saved, summaryLinks: null } : saved
@@ -326,7 +328,8 @@ async function fillBodies(db: Db, pageSize: number): Promise<number> {
     const page = await db
       .select({ id: articles.id, version: articles.version, bodyBlocks: articles.bodyBlocks })
       .from(articles)
-      .where(and(isNull(articles.bodyTemplate), gt(articles.id, after)))
+      .leftJoin(bodyTemplates, eq(bodyTemplates.articleId, articles.id))
+      .where(and(isNull(bodyTemplates.articleId), gt(articles.id, after)))
       .orderBy(asc(articles.id))
       .limit(pageSize)
     const last = page.at(-1)
@@ -336,15 +339,20 @@ async function fillBodies(db: Db, pageSize: number): Promise<number> {
       for (const row of page) {
         const blocks = row.bodyBlocks as BlockInput[]
         const parts = staticRenders(blocks)
+        // A row written since has stored its own.
+        const current = await first(
+          tx.select({ version: articles.version }).from(articles).where(eq(articles.id, row.id)),
+        )
+        if (current?.version !== row.version) continue
+        if (hasLiveBlocks(blocks))
+          await tx
+            .update(articles)
+            .set({ bodyParts: storedParts(parts) })
+            .where(eq(articles.id, row.id))
         await tx
-          .update(articles)
-          .set({
-            bodyTemplate: bodyTemplate(blocks, parts),
-            ...(hasLiveBlocks(blocks) ? { bodyParts: storedParts(parts) } : {}),
-          })
-          .where(
-            and(eq(articles.id, row.id), eq(articles.version, row.version), isNull(articles.bodyTemplate)),
-          )
+          .insert(bodyTemplates)
+          .values({ articleId: row.id, template: bodyTemplate(blocks, parts) })
+          .onConflictDoNothing()
       }
     })
     filled += page.length
@@ -359,11 +367,12 @@ async function fillSummaries(db: Db, pageSize: number): Promise<number> {
     const page = await db
       .select({ id: articles.id })
       .from(articles)
+      .leftJoin(summaryTemplates, withSummaryTemplate)
       .where(
         and(
           or(
-            isNull(articles.summaryTemplate),
-            notLike(articles.summaryTemplate, `${SUMMARY_TEMPLATE_VERSION}%`),
+            isNull(summaryTemplates.template),
+            notLike(summaryTemplates.template, `${SUMMARY_TEMPLATE_VERSION}%`),
           ),
           gt(articles.id, after),
         ),

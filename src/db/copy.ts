@@ -12,6 +12,8 @@ const ORDER: { table: SQLiteTable; order?: ReturnType<typeof asc>[] }[] = [
   { table: schema.authors },
   { table: schema.topics },
   { table: schema.articles },
+  { table: schema.summaryTemplates },
+  { table: schema.bodyTemplates },
   { table: schema.articleSlugs },
   { table: schema.bylines },
   { table: schema.articleTopics },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ArticleParams, ArticleSummary } from '../articles/schemas.js'
-import { lookupArticle } from '../articles/store.js'
+import { lookupArticleHead } from '../articles/store.js'
 import { requireScope } from '../http/auth.js'
 import { publicRead } from '../http/cache.js'
 import type { FeatureOptions } from '../http/context.js'
@@ -254,8 +254,9 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
       },
     },
     async (request, reply) => {
-      let found = await lookupArticle(db, request.params.article, { editor: true, now: clock() })
-      if (found.kind === 'moved') found = await lookupArticle(db, found.slug, { editor: true, now: clock() })
+      let found = await lookupArticleHead(db, request.params.article, { editor: true, now: clock() })
+      if (found.kind === 'moved')
+        found = await lookupArticleHead(db, found.slug, { editor: true, now: clock() })
       if (found.kind !== 'found') throw notFound(`No article has the id or slug "${request.params.article}".`)
       reply.header('cache-control', 'private, no-store')
       const { id, slug, headline } = found.row

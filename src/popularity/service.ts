@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { Static } from 'typebox'
-import { lookupArticle, summarise } from '../articles/store.js'
+import { lookupArticleHead, summarise } from '../articles/store.js'
 import type { Db } from '../db/client.js'
 import type { PageInfo as PageInfoSchema } from '../http/schemas.js'
 import type { Site } from '../http/site.js'
@@ -178,9 +178,9 @@ export class Popularity {
   /** The id of the published article behind `ref` (id, slug or old slug), or undefined. */
   async visibleArticleId(ref: string): Promise<string | undefined> {
     const now = this.options.clock()
-    let found = await lookupArticle(this.options.db, ref, { editor: false, now })
+    let found = await lookupArticleHead(this.options.db, ref, { editor: false, now })
     if (found.kind === 'moved')
-      found = await lookupArticle(this.options.db, found.slug, { editor: false, now })
+      found = await lookupArticleHead(this.options.db, found.slug, { editor: false, now })
     if (found.kind !== 'found') return undefined
     if (this.refs.size > 50_000) this.refs.clear()
     this.refs.set(ref, { id: found.row.id, expires: now + REF_TTL_MS })

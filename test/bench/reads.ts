@@ -135,8 +135,10 @@ async function prepare(file: string, size: number) {
           `insert into ${table} (${cols.join(', ')}) select ${sel} from copy_map m join ${table} l on l.article_id = m.source`,
         )
       }
-      // A summary's template names the row it was made from: the copies get their own (below).
-      sqlite.exec('update articles set summary_template = null where id in (select id from copy_map)')
+      // The same body's template; a summary's names the row it was made from: the copies get their own (below).
+      sqlite.exec(
+        'insert into body_templates (article_id, template) select m.id, b.template from copy_map m join body_templates b on b.article_id = m.source',
+      )
     })()
     await fillStoredRenderings(db)
   }

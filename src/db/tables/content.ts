@@ -75,11 +75,7 @@ export const articles = sqliteTable(
      * text]`, null for the live ones), so that a read renders only what the live blocks link to.
      */
     bodyParts: text('body_parts', { mode: 'json' }).$type<StoredParts>(),
-    /** The body as its public JSON, made at write time, with what depends on the reading left to fill in (src/articles/template.ts). */
-    bodyTemplate: text('body_template'),
     summaryLinks: text('summary_links', { mode: 'json' }).$type<StoredSummaryLinks>(),
-    /** The public summary's JSON, made at write time, with its links and image left to fill in (src/articles/summary-template.ts). */
-    summaryTemplate: text('summary_template'),
     excerpt: text('excerpt').notNull(),
     wordCount: integer('word_count').notNull(),
     readingTimeMinutes: integer('reading_time_minutes').notNull(),
@@ -100,10 +96,34 @@ export const articles = sqliteTable(
     // The next embargo to end (src/articles/store.ts nextScheduled), after every write: not a scan of the archive.
     index('articles_embargo_idx').on(t.status, t.embargoUntil),
     index('articles_type_idx').on(t.type, t.publishedAt),
+    // Related articles keep only candidates with a body (`word_count > 0`): answered from this index, not from the
+    // row, where SQLite keeps the column behind the bodies' overflow pages.
+    index('articles_words_idx').on(t.id, t.wordCount),
   ],
 )
 
 /** Slugs an article used to have; they answer 301 to the current one. */
+/**
+ * What public reads join instead of rendering: each article's summary (src/articles/summary-template.ts) and body
+ * (src/articles/template.ts) as JSON made at write time, with what depends on the reading left to fill in. Tables of
+ * their own, not columns of \`articles\`: SQLite keeps a row's columns in order, and an article's row runs to 60 KB
+ * over a chain of overflow pages (its body in three forms), so a column behind the bodies cost a walk down that
+ * chain on every read. No row: not made yet (the reads render it in full).
+ */
+export const summaryTemplates = sqliteTable('summary_templates', {
+  articleId: text('article_id')
+    .primaryKey()
+    .references(() => articles.id, { onDelete: 'cascade' }),
+  template: text('template').notNull(),
+})
+
+export const bodyTemplates = sqliteTable('body_templates', {
+  articleId: text('article_id')
+    .primaryKey()
+    .references(() => articles.id, { onDelete: 'cascade' }),
+  template: text('template').notNull(),
+})
+
 export const articleSlugs = sqliteTable('article_slugs', {
   slug: text('slug').primaryKey(),
   articleId: text('article_id')

@@ -187,6 +187,14 @@ function prepareStatements(db: Db) {
         .limit(1),
       'article_by_ref',
     ),
+    summaryRows: statement(
+      db,
+      db
+        .select(summaryColumns)
+        .from(articles)
+        .where(inList(db, articles.id, 'ids')),
+      'article_summary_rows',
+    ),
     headByRef: statement(
       db,
       db
@@ -386,10 +394,11 @@ async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<s
 }
 
 /** The summary columns of these articles (in no particular order; an article deleted since is left out). */
-export const summaryRowsOf = async (db: Db, ids: string[]): Promise<SummaryRow[]> =>
-  ids.length === 0
-    ? []
-    : readTarget(db).select(summaryColumns).from(articles).where(inArray(articles.id, ids))
+export async function summaryRowsOf(db: Db, ids: string[]): Promise<SummaryRow[]> {
+  if (ids.length === 0) return []
+  const target = readTarget(db)
+  return statementsOf(target).summaryRows.all({ ids: listParam(target, ids) })
+}
 
 /** Resolves `related` and `factTable` blocks against what the viewer may see right now. */
 export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer): Promise<Resolver> {

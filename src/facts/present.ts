@@ -11,7 +11,15 @@ export function stanceOf(f: LoadedFigure): Figure['stance'] {
   return f.claimantParty.id === f.subject.id ? 'self-reported' : 'adversary'
 }
 
-const number = (n: number | null) => (n === null ? '' : n.toLocaleString('en-US'))
+/** `toLocaleString('en-US')`, as each figure is shown: whole numbers grouped here, without ICU's cost per call. */
+const number = (n: number | null) => {
+  if (n === null) return ''
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US')
+  const digits = String(Math.abs(n))
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1)
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`
+  return n < 0 ? `-${grouped}` : grouped
+}
 
 export function displayOf(row: Pick<FigureRow, 'qualifier' | 'best' | 'low' | 'high'>): string {
   switch (row.qualifier) {

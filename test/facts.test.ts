@@ -486,3 +486,31 @@ t.test('the database itself refuses inconsistent numbers, whatever writes them',
   )
   t.equal(Number(row?.n), 1, 'only the consistent row was stored')
 })
+
+t.test('figures are shown with their thousands grouped, as en-US writes them', async (t) => {
+  const ctx = await build(t, { demo: true, now: '2022-10-01T00:00:00.000Z' })
+  const facts = await ctx.auth('facts:write')
+  const cases: [Record<string, unknown>, string][] = [
+    [{ qualifier: 'range', low: 1500, best: 20000, high: 1234567 }, '1,500–1,234,567'],
+    [{ qualifier: 'exact', best: 999 }, '999'],
+    [{ qualifier: 'at-least', low: 1000 }, 'at least 1,000'],
+  ]
+  for (const [value, display] of cases) {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `${TABLE}/figures`,
+      headers: facts,
+      payload: {
+        metric: 'displaced',
+        subject: 'armenia',
+        category: 'civilian',
+        claimant: 'oc-media',
+        value: { ...value, text: 'as reported' },
+        asOf: '2022-09-30T00:00:00.000Z',
+        asOfPrecision: 'day',
+      },
+    })
+    t.equal(res.statusCode, 201, res.body)
+    t.equal(res.json().value.display, display)
+  }
+})

@@ -299,3 +299,27 @@ t.test('editors and sparse fieldsets are rendered in full; migrate fills what is
     'joined from them',
   )
 })
+
+t.test('public reads select no article column stored behind the bodies', async (t) => {
+  // SQLite keeps a row's columns in order: reaching one stored after the ~60 KB of bodies walks their overflow
+  // pages. A read with current templates needs none of them (nor the bodies themselves).
+  const { ctx, rich, hub } = await setup(t)
+  const behind =
+    /"(body_blocks|body_html|body_text|body_parts|excerpt|word_count|reading_time_minutes|kicker|syndication|syndication_partners|embargo_until|rights_statement|usage_terms|withdrawn_at|summary_links)"/
+  for (const url of [
+    `/v1/articles/${rich.id}`,
+    `/v1/articles/${MAIN}`,
+    `/v1/articles/${MAIN}/related`,
+    '/v1/articles?limit=50',
+    `/v1/articles?topic=${hub.slug}`,
+  ]) {
+    const { response, queries } = await ctx.queriesOf(url)
+    t.equal(response.statusCode, 200, url)
+    const selecting = queries.filter((q) => /\bfrom "?articles"?\b|join "?articles"?\b/.test(q))
+    t.ok(selecting.length > 0, `${url} reads articles`)
+    for (const q of selecting) {
+      const selected = q.slice(0, q.search(/ from /))
+      t.notMatch(selected, behind, `${url}: ${selected.slice(0, 120)}`)
+    }
+  }
+})

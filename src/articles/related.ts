@@ -118,7 +118,7 @@ const statementsOf = preparedOnce((db: Db) => {
       'related_winners',
     ),
     /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */
-    nearest: new Map<string, Statement<{ list: string; id: string; published_at: number }>>(),
+    nearest: new Map<string, Statement<[list: string, id: string, publishedAt: number | string]>>(),
   }
 })
 
@@ -296,7 +296,7 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
       ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`)),
       ...tags.flatMap((_, i) => side('article_tags', 'tag', `tag${i}`)),
     ]
-    prepared = rawStatement<{ list: string; id: string; published_at: number }>(
+    prepared = rawStatement<[list: string, id: string, publishedAt: number | string]>(
       db,
       sql.join(parts, sql` union all `),
       `related_nearest_${shape}`,
@@ -313,7 +313,7 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
   })
   const rows = await prepared.all(params)
   return {
-    rows: rows.map((r) => ({ id: r.id, publishedAt: Number(r.published_at), list: r.list })),
+    rows: rows.map(([list, id, publishedAt]) => ({ id, publishedAt: Number(publishedAt), list })),
     before: params.before as number,
     keys: [...topicIds.map((_, i) => `topic${i}`), ...tags.map((_, i) => `tag${i}`)],
   }

@@ -210,20 +210,37 @@ export function syncStatement<R>(
   }
 }
 
-/** A raw statement with placeholders (`sql.placeholder`), prepared once: rows with column names as the SQL spells them. */
-export function rawStatement<R>(db: Db, query: SQL, name: string): Statement<R> {
+/**
+ * A raw statement with placeholders (`sql.placeholder`), prepared once. Rows come as arrays, in the order the SQL
+ * selects the columns: SQLite then makes no object per row (a third of the time of a read of a few hundred short
+ * rows, as related's nearest neighbours are).
+ */
+export function rawStatement<R extends unknown[]>(db: Db, query: SQL, name: string): Statement<R> {
   const { session, dialect } = db as unknown as {
     session: Session
     dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }
   }
-  if (engineOf(db) === 'sqlite') {
-    const prepared = syncStatement<R>(db, query)
-    return { all: async (params) => prepared.all(params), run: async (params) => prepared.run(params) }
-  }
   const built = dialect.sqlToQuery(query)
+  if (engineOf(db) === 'sqlite') {
+    const prepared = session.prepareQuery(built, undefined, 'all', false) as unknown as {
+      stmt: { raw(on: boolean): unknown }
+      all(params?: Record<string, unknown>): unknown
+      run(params?: Record<string, unknown>): unknown
+    }
+    prepared.stmt.raw(true)
+    return {
+      all: async (params) => prepared.all(params) as R[],
+      run: async (params) => {
+        prepared.run(params)
+      },
+    }
+  }
   const prepared = session.prepareQuery(built, undefined, name, false)
   return {
-    all: async (params) => ((await prepared.execute(params)) as { rows: R[] }).rows,
+    all: async (params) =>
+      ((await prepared.execute(params)) as { rows: Record<string, unknown>[] }).rows.map(
+        (row) => Object.values(row) as R,
+      ),
     run: async (params) => {
       await prepared.execute(params)
     },

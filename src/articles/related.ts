@@ -55,7 +55,7 @@ const statementsOf = preparedOnce((db: Db) => {
     statement(
       db,
       db
-        .select({ article: joinColumns })
+        .select(joinColumns)
         .from(relatedArticles)
         .innerJoin(articles, eq(articles.id, relatedArticles.relatedId))
         .leftJoin(summaryTemplates, withSummaryTemplate)
@@ -159,7 +159,7 @@ async function relatedRows(
       ? { rows: [], before: anchor, keys: [] }
       : await nearestMembers(target, ownTopicIds, ownTags, anchor, viewer)
   const candidates = nearest.rows
-  const curatedIds = new Set(curated.map((c) => c.article.id))
+  const curatedIds = new Set(curated.map((c) => c.id))
   const allIds = [...new Set(candidates.map((c) => c.id))].filter((id) => id !== row.id)
   // Only the candidates that can still be among the best need their shared topics and tags read (`contenders`):
   // the others would lose whatever they share. The choice is exact only if every winner scores above the best any
@@ -181,7 +181,7 @@ async function relatedRows(
   const { scored, winners } = picked
 
   return {
-    rows: [...curated.map((c) => c.article), ...winners],
+    rows: [...curated, ...winners],
     curated: curated.length,
     scored,
     ownTopicSlugs: new Set(ownTopicRows.map((t) => t.slug)),

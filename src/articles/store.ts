@@ -20,6 +20,7 @@ import {
 import {
   type Db,
   inList,
+  jsonText,
   listParam,
   preparedOnce,
   readTarget,
@@ -92,13 +93,13 @@ export const joinColumns = {
   publishedAt: articles.publishedAt,
   createdAt: articles.createdAt,
   version: articles.version,
-  heroImage: articles.heroImage,
+  // As stored: the summary's image JSON is made once per distinct image (`joinSummary`), not parsed per row.
+  heroImage: jsonText(articles.heroImage),
   summaryTemplate: summaryTemplates.template,
 }
-export type JoinRow = Pick<
-  ArticleRow,
-  'id' | 'slug' | 'publishedAt' | 'createdAt' | 'version' | 'heroImage'
-> & {
+export type JoinRow = Pick<ArticleRow, 'id' | 'slug' | 'publishedAt' | 'createdAt' | 'version'> & {
+  /** The stored image's JSON. */
+  heroImage: string | null
   summaryTemplate: string | null
 }
 
@@ -641,22 +642,53 @@ export class ListTotals {
 }
 
 /**
- * A public list filtered by exactly one topic, tag or author is read from that link table's index; null when the
- * topic or author does not exist (an empty list), undefined when the list has no single such filter.
+ * A public list filtered by exactly one topic, tag or author is read from that link table's index (its `value`: the
+ * tag, or the topic's or author's id looked up by id or slug inside the same query); undefined when the list has no
+ * single such filter.
  */
-async function drivingLink(db: Db, query: ArticleListQuery) {
+function drivingLink(query: ArticleListQuery) {
   const given = [query.topic, query.tag, query.author].filter((v) => v !== undefined)
   if (given.length !== 1) return undefined
-  if (query.tag) return { kind: 'tag', table: articleTags, column: articleTags.tag, value: query.tag }
-  const statements = statementsOf(readTarget(db))
-  if (query.topic) {
-    const [topic] = await statements.topicId.all({ ref: query.topic })
-    return topic
-      ? { kind: 'topic', table: articleTopics, column: articleTopics.topicId, value: topic.id }
-      : null
-  }
-  const [author] = await statements.authorId.all({ ref: query.author })
-  return author ? { kind: 'author', table: bylines, column: bylines.authorId, value: author.id } : null
+  if (query.tag) return { kind: 'tag', table: articleTags, column: articleTags.tag, ref: query.tag } as const
+  if (query.topic)
+    return { kind: 'topic', table: articleTopics, column: articleTopics.topicId, ref: query.topic } as const
+  return { kind: 'author', table: bylines, column: bylines.authorId, ref: query.author as string } as const
+}
+
+/** What the driving link's column must equal: the tag, or the id of the topic or author named by id or slug. */
+function drivingValue(db: Db, kind: 'tag' | 'topic' | 'author'): SQL | SQLWrapper {
+  const ref = sql.placeholder('driving')
+  if (kind === 'tag') return ref
+  const table = kind === 'topic' ? topics : authors
+  return db
+    .select({ id: table.id })
+    .from(table)
+    .where(or(eq(table.slug, ref), eq(table.id, ref)))
+    .limit(1)
+}
+
+/**
+ * Every value a list's page query may name, by placeholder: the statement is prepared once per shape of query and
+ * then only filled (values it does not name are not sent). `filters` names the same ones.
+ */
+function pageBindings(
+  query: ArticleListQuery,
+  viewer: Viewer,
+  limit: number,
+  cursor: { key: string | number; id: string } | undefined,
+  driving: string | undefined,
+): Record<string, unknown> {
+  const bind: Record<string, unknown> = { limit: limit + 1, now: viewer.now }
+  if (cursor) Object.assign(bind, { cursorKey: Number(cursor.key), cursorId: cursor.id })
+  if (driving !== undefined) bind.driving = driving
+  if (query.type) bind.type = query.type
+  if (query.language) bind.language = query.language
+  if (query.from) bind.from = parseInstant(query.from, 'query/from')
+  if (query.to) bind.to = parseInstant(query.to, 'query/to')
+  if (query.tag) bind.tag = query.tag
+  if (query.topic) bind.topic = query.topic
+  if (query.author) bind.author = query.author
+  return bind
 }
 
 /** A list's page query, prepared once per shape (which filters, sort, cursor): its values are placeholders. */
@@ -715,11 +747,10 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
         .from(articles)
         .where(and(...filters(db, query, viewer)))
     )[0]?.total ?? 0
-  const driving = (query.status ?? 'published') === 'published' ? await drivingLink(db, query) : undefined
+  const driving = (query.status ?? 'published') === 'published' ? drivingLink(query) : undefined
   const pageRows = async (): Promise<Row[]> => {
-    if (driving === null) return []
     const target = readTarget(db)
-    const bind: Record<string, unknown> = { limit: limit + 1 }
+    const bind = pageBindings(query, viewer, limit, cursor, driving?.ref)
     // Which filters are given, not their values (but the status changes the SQL itself).
     const shape = JSON.stringify([
       columns === joinColumns,
@@ -732,20 +763,24 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
     const cache = listStatements(target)
     let prepared = cache.get(shape)
     if (prepared === undefined) {
+      const named: Record<string, unknown> = {}
+      const built = buildPage(target, named)
+      // The builder's values are the bindings' own (a placeholder left unfilled would fail every such request).
+      for (const [name, value] of Object.entries(named))
+        if (bind[name] !== value) throw new Error(`list query: "${name}" is not bound as the query names it`)
       // Named after its shape: PostgreSQL keeps one statement per name, and the same shape gives the same SQL.
       const name = `articles_page_${createHash('sha1').update(shape).digest('hex').slice(0, 16)}`
-      prepared = statement(target, buildPage(target, bind), name) as Statement<unknown>
+      prepared = statement(target, built, name) as Statement<unknown>
       if (cache.size >= 1_000) cache.clear()
       cache.set(shape, prepared)
-    } else buildPage(target, bind)
+    }
     return prepared.all(bind) as Promise<Row[]>
   }
-  /** The page query with placeholders; filling `bind` with this request's values. */
-  function buildPage(target: Db, bind: Record<string, unknown>) {
+  /** The page query with placeholders, recording in `named` the values `filters` gives them. */
+  function buildPage(target: Db, named: Record<string, unknown>) {
     const cursorKey = sql.placeholder('cursorKey')
     const cursorId = sql.placeholder('cursorId')
-    if (cursor) Object.assign(bind, { cursorKey: Number(cursor.key), cursorId: cursor.id })
-    if (driving === undefined || driving === null) {
+    if (driving === undefined) {
       const after = cursor
         ? oldest
           ? or(gt(sortKey, cursorKey), and(eq(sortKey, cursorKey), gt(articles.id, cursorId)))
@@ -755,14 +790,13 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
         .select(columns)
         .from(articles)
         .leftJoin(summaryTemplates, withSummaryTemplate)
-        .where(and(...filters(target, query, viewer, undefined, bind), after))
+        .where(and(...filters(target, query, viewer, undefined, named), after))
         .orderBy(...(oldest ? [asc(sortKey), asc(articles.id)] : [desc(sortKey), desc(articles.id)]))
         .limit(sql.placeholder('limit') as unknown as number)
     }
     // One topic, tag or author: walk its `(key, published_at, article_id)` index in order and stop at the page's
     // end, however many members it has. The other filters apply to the joined articles.
     const { table, column } = driving
-    bind.driving = driving.value
     const key = table.publishedAt
     const id = table.articleId
     const linkAfter = cursor
@@ -770,7 +804,6 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
         ? or(gt(key, cursorKey), and(eq(key, cursorKey), gt(id, cursorId)))
         : or(lt(key, cursorKey), and(eq(key, cursorKey), lt(id, cursorId)))
       : undefined
-    bind.now = viewer.now
     return target
       .select(columns)
       .from(table)
@@ -778,9 +811,9 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
       .leftJoin(summaryTemplates, withSummaryTemplate)
       .where(
         and(
-          eq(column, sql.placeholder('driving')),
+          eq(column, drivingValue(target, driving.kind)),
           lte(key, sql.placeholder('now')),
-          ...filters(target, query, viewer, 'link', bind),
+          ...filters(target, query, viewer, 'link', named),
           linkAfter,
         ),
       )

@@ -17,7 +17,7 @@ import type { Db } from '../db/client.js'
 import { articles, type bodyTemplates, type StoredImage, summaryTemplates } from '../db/schema.js'
 import { articlesOf, type LinksOf, storeSummaryLinks } from '../db/summary-links.js'
 import type { StoredSummaryLinks } from '../db/tables/content.js'
-import { type Image, presentImage } from '../http/images.js'
+import { type Image, type ImageSettings, presentImage } from '../http/images.js'
 import { buildSerializer } from '../http/serializer.js'
 import { type Site, siteUrlOf } from '../http/site.js'
 import { ArticleSummary } from './schemas.js'
@@ -135,8 +135,34 @@ export interface JoinableRow {
   id: string
   slug: string
   version: number
-  heroImage: StoredImage | null
+  /** The stored image's JSON. */
+  heroImage: string | null
   summaryTemplate: string | null
+}
+
+/** Distinct images whose summary JSON is kept (a few MB at most); emptied when full. */
+const HEROES = 5_000
+const heroes = new WeakMap<ImageSettings, Map<string, string>>()
+
+/**
+ * The hero image's JSON inside a summary, made once per stored image (and image settings): lists show the same
+ * few hundred images again and again, and parsing, presenting and serialising each costs more than the rest of
+ * its summary's join.
+ */
+function heroJson(stored: string, settings: ImageSettings): string {
+  let memo = heroes.get(settings)
+  if (memo === undefined) {
+    memo = new Map()
+    heroes.set(settings, memo)
+  }
+  let json = memo.get(stored)
+  if (json === undefined) {
+    const image = presentImage(JSON.parse(stored) as StoredImage, settings)
+    json = serializeHero({ heroImage: image }).slice(HERO_OBJECT_AT, -1)
+    if (memo.size >= HEROES) memo.clear()
+    memo.set(stored, json)
+  }
+  return json
 }
 
 /**
@@ -153,10 +179,7 @@ export function joinSummary(row: JoinableRow, site: Site, keys: Set<string> | un
     // Its authors' and topics' keys as stored, in one entry (the same for many articles): split when sent.
     if (parts[2]) keys.add(parts[2] as string)
   }
-  const hero =
-    row.heroImage === null
-      ? 'null'
-      : serializeHero({ heroImage: presentImage(row.heroImage, site.images) }).slice(HERO_OBJECT_AT, -1)
+  const hero = row.heroImage === null ? 'null' : heroJson(row.heroImage, site.images)
   return `${parts[3]}${hero}${parts[4]}${JSON.stringify(siteUrlOf(site, 'article', row))}${parts[5]}`
 }
 

@@ -126,6 +126,13 @@ export async function first<T>(query: PromiseLike<T[]>): Promise<T | undefined> 
   return (await query)[0]
 }
 
+/**
+ * A JSON column as its stored text on either engine (SQLite keeps text; node-postgres hands `jsonb` over parsed):
+ * for reads that key a memo by it rather than parse it on every row.
+ */
+export const jsonText = (column: SQLWrapper): SQL<string | null> =>
+  sql`${column}`.mapWith((value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)))
+
 /** A raw statement's rows, with column names as the SQL spells them. */
 export async function rawRows<T>(db: Db, query: SQL): Promise<T[]> {
   if (engineOf(db) === 'sqlite') return db.all<T>(query)

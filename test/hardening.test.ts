@@ -478,6 +478,32 @@ t.test('metrics need metrics:read', async (t) => {
     res.body,
     /newsdesk_http_request_duration_seconds_bucket\{le="0\.001",method="GET",route="\/v1\/popular",status="200"\}/,
   )
+  // The latency histogram as Prometheus reads one: cumulative buckets ending at +Inf with every request, a sum, a count.
+  const popular = (suffix: string) =>
+    res.body
+      .split('\n')
+      .filter(
+        (line) =>
+          line.startsWith(`newsdesk_http_request_duration_seconds_${suffix}`) &&
+          line.includes('route="/v1/popular",status="200"'),
+      )
+      .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)))
+  const buckets = popular('bucket')
+  t.equal(buckets.length, 13, 'twelve bounds and +Inf')
+  t.same(
+    buckets,
+    [...buckets].sort((a, b) => a - b),
+    'cumulative',
+  )
+  const answered = Number(
+    /newsdesk_http_requests_total\{method="GET",route="\/v1\/popular",status="200"\} (\d+)/.exec(
+      res.body,
+    )?.[1],
+  )
+  t.ok(answered >= 5, 'every request to Most Popular counted')
+  t.equal(buckets.at(-1), answered, 'each one under +Inf')
+  t.same(popular('count'), [answered])
+  t.ok((popular('sum')[0] as number) > 0, 'and their total time')
   t.match(
     res.body,
     /newsdesk_list_cache_total\{outcome="computed"\} 1/,

@@ -16,7 +16,13 @@
  *   time the keys of the articles that went live are published like a write's.
  */
 import { createHash, randomInt } from 'node:crypto'
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeader,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -136,6 +142,8 @@ interface Entry {
   bytes: number
   /** The response headers of each encoding, built once. */
   headers?: Partial<Record<'identity' | 'gzip' | 'br' | 'notModified', Record<string, string>>>
+  /** The same with the other headers and the length, as `writeHead` takes them: a hit before routing sends these. */
+  lines?: Partial<Record<'identity' | 'gzip' | 'br' | 'notModified', OutgoingHttpHeader[]>>
   /** The route's pattern, for metrics of hits answered before routing. */
   route?: string
   /** For responses with a lifetime of their own (Most Popular): when the entry stops being served, and its header. */
@@ -387,6 +395,8 @@ const etagFor = (hash: string, encoding: string | undefined) =>
 /** `If-None-Match` names this representation or another encoding of the same bytes (a 304 sends none of them). */
 function matches(header: string | undefined, hash: string): boolean {
   if (header === undefined) return false
+  // What a client sends back: the one ETag it was given.
+  if (header.length === hash.length + 2 && header === `"${hash}"`) return true
   if (header.trim() === '*') return true
   return header.split(',').some((tag) => {
     const opaque = tag.trim().replace(/^W\//, '')
@@ -582,8 +592,27 @@ export const cachePlugin = fp(
         }
       }
       return notModified
-        ? { status: 304, headers: headersOf(entry, 'notModified'), body: undefined }
-        : { status: 200, headers: headersOf(entry, encoding), body }
+        ? { status: 304, form: 'notModified' as const, headers: headersOf(entry, 'notModified'), body: undefined }
+        : { status: 200, form: encoding, headers: headersOf(entry, encoding), body }
+    }
+
+    /** A hit's header lines, the request id aside: built once per entry and form. */
+    const linesOf = (
+      entry: Entry,
+      form: 'identity' | 'gzip' | 'br' | 'notModified',
+      headers: Record<string, string>,
+      body: Buffer | undefined,
+    ) => {
+      entry.lines ??= {}
+      let lines = entry.lines[form]
+      if (lines === undefined) {
+        lines = []
+        for (const [name, value] of Object.entries({ ...entry.otherHeaders, ...headers }))
+          if (value !== undefined) lines.push(name, value)
+        if (body !== undefined) lines.push('content-length', body.length)
+        entry.lines[form] = lines
+      }
+      return lines
     }
 
     /**
@@ -655,13 +684,8 @@ export const cachePlugin = fp(
       if (entry === undefined) return false
       cache.stats.beforeRouting++
       const started = performance.now()
-      const { status, headers, body } = answer(request.headers, key, entry)
-      response.writeHead(status, {
-        'x-request-id': requestIdOf(request),
-        ...entry.otherHeaders,
-        ...headers,
-        ...(body === undefined ? {} : { 'content-length': body.length }),
-      })
+      const { status, form, headers, body } = answer(request.headers, key, entry)
+      response.writeHead(status, ['x-request-id', requestIdOf(request), ...linesOf(entry, form, headers, body)])
       response.end(body)
       app.observeResponse?.('GET', entry.route ?? 'unmatched', status, (performance.now() - started) / 1000)
       return true

@@ -118,7 +118,7 @@ const statementsOf = preparedOnce((db: Db) => {
       'related_winners',
     ),
     /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */
-    nearest: new Map<string, Statement<[list: string, id: string, publishedAt: number | string]>>(),
+    nearest: new Map<string, Statement<[list: number | string, id: string, publishedAt: number | string]>>(),
   }
 })
 
@@ -287,16 +287,22 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     const before = sql.placeholder('before')
     const after = sql.placeholder('after')
     const upToPlaceholder = sql.placeholder('upTo')
-    // Each row says which list it came from (`topic0:before`, …): names made here, never values.
-    const side = (table: 'article_topics' | 'article_tags', column: 'topic_id' | 'tag', key: string) => [
-      sql`select ${sql.raw(`'${key}:before'`)} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
-      sql`select ${sql.raw(`'${key}:after'`)} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
+    // Each row says which list it came from, as a number (cheaper than a name on each of hundreds of rows): twice
+    // the list's place in `keys` (topics, then tags), plus one for the later side. Made here, never values.
+    const side = (
+      table: 'article_topics' | 'article_tags',
+      column: 'topic_id' | 'tag',
+      key: string,
+      n: number,
+    ) => [
+      sql`select ${sql.raw(String(2 * n))} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
+      sql`select ${sql.raw(String(2 * n + 1))} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
     ]
     const parts = [
-      ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`)),
-      ...tags.flatMap((_, i) => side('article_tags', 'tag', `tag${i}`)),
+      ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`, i)),
+      ...tags.flatMap((_, i) => side('article_tags', 'tag', `tag${i}`, topicIds.length + i)),
     ]
-    prepared = rawStatement<[list: string, id: string, publishedAt: number | string]>(
+    prepared = rawStatement<[list: number | string, id: string, publishedAt: number | string]>(
       db,
       sql.join(parts, sql` union all `),
       `related_nearest_${shape}`,
@@ -313,7 +319,11 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
   })
   const rows = await prepared.all(params)
   return {
-    rows: rows.map(([list, id, publishedAt]) => ({ id, publishedAt: Number(publishedAt), list })),
+    rows: rows.map(([list, id, publishedAt]) => ({
+      id,
+      publishedAt: Number(publishedAt),
+      list: Number(list),
+    })),
     before: params.before as number,
     keys: [...topicIds.map((_, i) => `topic${i}`), ...tags.map((_, i) => `tag${i}`)],
   }
@@ -429,42 +439,51 @@ function contenders(
   anchor: number,
   { exclude, needed }: { exclude: (id: string) => boolean; needed: number },
 ): { ids: string[]; othersAtMost: number } | undefined {
-  const lists = new Map<string, { count: number; farthest: number }>()
-  const found = new Map<string, { publishedAt: number; lists: Set<string> }>()
+  // Per list (numbered as `nearestMembers` numbers them: even before the article, odd after): how many rows it
+  // gave and the farthest one's time. Per candidate: the lists' keys it came in.
+  const count = new Array<number>(nearest.keys.length * 2).fill(0)
+  const farthest = new Array<number>(nearest.keys.length * 2).fill(0)
+  const found = new Map<string, { publishedAt: number; keys: number[] }>()
   for (const r of nearest.rows) {
-    const list = lists.get(r.list) ?? { count: 0, farthest: r.publishedAt }
-    list.count++
-    list.farthest = r.list.endsWith(':before')
-      ? Math.min(list.farthest, r.publishedAt)
-      : Math.max(list.farthest, r.publishedAt)
-    lists.set(r.list, list)
+    const n = (count[r.list] as number) + 1
+    count[r.list] = n
+    farthest[r.list] =
+      n === 1
+        ? r.publishedAt
+        : r.list % 2 === 0
+          ? Math.min(farthest[r.list] as number, r.publishedAt)
+          : Math.max(farthest[r.list] as number, r.publishedAt)
     if (exclude(r.id)) continue
-    const candidate = found.get(r.id) ?? { publishedAt: r.publishedAt, lists: new Set<string>() }
-    candidate.lists.add(r.list.slice(0, r.list.indexOf(':')))
-    found.set(r.id, candidate)
+    let candidate = found.get(r.id)
+    if (candidate === undefined) {
+      candidate = { publishedAt: r.publishedAt, keys: [] }
+      found.set(r.id, candidate)
+    }
+    candidate.keys.push(r.list >> 1)
   }
   if (found.size <= needed) return undefined
-  const weight = (key: string) => (key.startsWith('topic') ? 2 : 1)
-  const bounds = [...found].map(([id, c]) => {
-    const side = c.publishedAt <= nearest.before ? 'before' : 'after'
+  const weights = nearest.keys.map((key) => (key.startsWith('topic') ? 2 : 1))
+  const bounds: { id: string; lower: number; upper: number }[] = []
+  for (const [id, c] of found) {
+    const side = c.publishedAt <= nearest.before ? 0 : 1
     let known = 0
     let possible = 0
-    for (const key of nearest.keys) {
-      if (c.lists.has(key)) {
-        known += weight(key)
+    for (const [k, weight] of weights.entries()) {
+      if (c.keys.includes(k)) {
+        known += weight
         continue
       }
-      const list = lists.get(`${key}:${side}`)
-      const cut = list !== undefined && list.count >= NEIGHBOURS
-      if (cut && (side === 'before' ? c.publishedAt <= list.farthest : c.publishedAt >= list.farthest))
-        possible += weight(key)
+      const list = 2 * k + side
+      const cut = (count[list] as number) >= NEIGHBOURS
+      const at = farthest[list] as number
+      if (cut && (side === 0 ? c.publishedAt <= at : c.publishedAt >= at)) possible += weight
     }
-    return {
+    bounds.push({
       id,
       lower: scoreOf(known, c.publishedAt, anchor),
       upper: scoreOf(known + possible, c.publishedAt, anchor),
-    }
-  })
+    })
+  }
   const threshold = [...bounds].sort((a, b) => b.lower - a.lower)[needed - 1]?.lower ?? 0
   const ids: string[] = []
   let othersAtMost = Number.NEGATIVE_INFINITY

@@ -592,7 +592,12 @@ export const cachePlugin = fp(
         }
       }
       return notModified
-        ? { status: 304, form: 'notModified' as const, headers: headersOf(entry, 'notModified'), body: undefined }
+        ? {
+            status: 304,
+            form: 'notModified' as const,
+            headers: headersOf(entry, 'notModified'),
+            body: undefined,
+          }
         : { status: 200, form: encoding, headers: headersOf(entry, encoding), body }
     }
 
@@ -685,7 +690,11 @@ export const cachePlugin = fp(
       cache.stats.beforeRouting++
       const started = performance.now()
       const { status, form, headers, body } = answer(request.headers, key, entry)
-      response.writeHead(status, ['x-request-id', requestIdOf(request), ...linesOf(entry, form, headers, body)])
+      response.writeHead(status, [
+        'x-request-id',
+        requestIdOf(request),
+        ...linesOf(entry, form, headers, body),
+      ])
       response.end(body)
       app.observeResponse?.('GET', entry.route ?? 'unmatched', status, (performance.now() - started) / 1000)
       return true

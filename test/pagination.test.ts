@@ -120,3 +120,44 @@ t.test('a malformed cursor or limit is a 400 naming the parameter', async (t) =>
   t.equal(unknown.statusCode, 400)
   t.same(unknown.json().errors, [{ path: 'query/page', message: 'is not a known property' }])
 })
+
+t.test('the next page link keeps the query as URL writes it, plain or not', async (t) => {
+  const ctx = await build(t, { now: '2026-02-01T00:00:00.000Z' })
+  const editor = await ctx.auth('content:write')
+  const { author } = await newsroom(ctx, editor)
+  for (let i = 0; i < 3; i++)
+    await article(ctx, editor, { headline: `Story ${i}`, authors: [author], tags: ['border'], publish: true })
+  /** What the link must be: `URL`'s own rewriting of the request with the cursor set. */
+  const expected = (url: string, cursor: string) => {
+    const parsed = new URL(url, 'http://x')
+    parsed.searchParams.set('cursor', cursor)
+    return `<${parsed.pathname}${parsed.search}>; rel="next"`
+  }
+  const first = await ctx.app.inject('/v1/articles?limit=1')
+  const cursor = first.json().page.nextCursor as string
+  t.equal(
+    first.headers.link,
+    `</v1/articles?limit=1&cursor=${cursor}>; rel="next"`,
+    'a plain query: appended',
+  )
+  for (const url of [
+    '/v1/articles?limit=1',
+    '/v1/articles?limit=1&sort=newest',
+    `/v1/articles?limit=1&cursor=${cursor}`,
+    '/v1/articles?cursor=&limit=1',
+    '/v1/articles?limit=1&tag=border',
+    '/v1/articles?limit=1&tag=bord%65r',
+    '/v1/articles?tag=border&limit=1&',
+    '/v1/articles?tag=border&&limit=1',
+    '/v1/articles?limit=01',
+  ]) {
+    const res = await ctx.app.inject(url)
+    if (res.statusCode !== 200) {
+      t.equal(res.statusCode, 400, `${url}: refused`)
+      continue
+    }
+    const next = res.json().page.nextCursor as string | null
+    t.ok(next, `${url}: a next page`)
+    t.equal(res.headers.link, expected(url, next as string), url)
+  }
+})

@@ -61,9 +61,23 @@ export const wholePage = <T>(data: T[]): PageResult<T> => ({
   page: { limit: data.length, nextCursor: null, total: data.length },
 })
 
+/**
+ * A path and query that `URL` would write back as they are (plain segments, `name=value` pairs of unreserved
+ * characters) and that has no cursor yet: the next page's link only appends one.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+$/
+const PLAIN_QUERY = /^[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]*(?:&[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]*)*$/
+
 /** Sets `Link: <…>; rel="next"` when there is a next page, keeping every other query parameter. */
 export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null) {
   if (nextCursor === null) return
+  const at = request.url.indexOf('?')
+  const path = at < 0 ? request.url : request.url.slice(0, at)
+  const query = at < 0 ? '' : request.url.slice(at + 1)
+  if (PLAIN_PATH.test(path) && (query === '' || (PLAIN_QUERY.test(query) && !/(^|&)cursor=/.test(query)))) {
+    reply.header('link', `<${path}?${query === '' ? '' : `${query}&`}cursor=${nextCursor}>; rel="next"`)
+    return
+  }
   const url = new URL(request.url, 'http://placeholder')
   url.searchParams.set('cursor', nextCursor)
   reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)

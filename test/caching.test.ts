@@ -504,6 +504,9 @@ t.test('the number of queries per read does not grow with the page size', async 
   for (const [name, list] of Object.entries(counts)) {
     t.equal(new Set(list).size, 1, `${name}: ${list[0]} queries whatever the page size (${list.join(', ')})`)
   }
+  // A page of a list, its total known: one query, the topic named by slug looked up inside it.
+  for (const name of ['articles', 'articles in a topic', 'articles with a tag'])
+    t.equal(counts[name]?.[0], 1, `${name}: one query`)
   const detail = await ctx.queriesOf(`/v1/articles/${MAIN}`)
   // The article (its byline, topics and tags are on its row), its "Read more" link, and the fact table it shows
   // (the table, its figures, their parties, its topic): constant, whatever the archive or the table's size.

@@ -223,24 +223,6 @@ function prepareStatements(db: Db) {
         .limit(1),
       'article_page_by_ref',
     ),
-    topicId: statement(
-      db,
-      db
-        .select({ id: topics.id })
-        .from(topics)
-        .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
-        .limit(1),
-      'topic_id_by_ref',
-    ),
-    authorId: statement(
-      db,
-      db
-        .select({ id: authors.id })
-        .from(authors)
-        .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
-        .limit(1),
-      'author_id_by_ref',
-    ),
     // Summaries' links: for a page of articles the ids are one list parameter; one article (its page) has its
     // own statements, as `json_each` costs more than the lookups themselves.
     many: summaryLinks(db, (column) => inList(db, column, 'ids'), 'summary'),

@@ -559,10 +559,7 @@ export function filters(
   }
   if (query.topic) {
     const ref = value('topic', query.topic)
-    const topic = db
-      .select({ id: topics.id })
-      .from(topics)
-      .where(or(eq(topics.slug, ref), eq(topics.id, ref)))
+    const topic = idByRef(db, topics, ref)
     conditions.push(
       inArray(
         articles.id,
@@ -575,10 +572,7 @@ export function filters(
   }
   if (query.author) {
     const ref = value('author', query.author)
-    const author = db
-      .select({ id: authors.id })
-      .from(authors)
-      .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
+    const author = idByRef(db, authors, ref)
     conditions.push(
       inArray(
         articles.id,
@@ -637,16 +631,21 @@ function drivingLink(query: ArticleListQuery) {
   return { kind: 'author', table: bylines, column: bylines.authorId, ref: query.author as string } as const
 }
 
-/** What the driving link's column must equal: the tag, or the id of the topic or author named by id or slug. */
-function drivingValue(db: Db, kind: 'tag' | 'topic' | 'author'): SQL | SQLWrapper {
-  const ref = sql.placeholder('driving')
-  if (kind === 'tag') return ref
-  const table = kind === 'topic' ? topics : authors
-  return db
+/** The id of the topic or author a filter names, by id or slug, as a subquery. */
+const idByRef = (db: Db, table: typeof topics | typeof authors, ref: string | SQLWrapper) =>
+  db
     .select({ id: table.id })
     .from(table)
     .where(or(eq(table.slug, ref), eq(table.id, ref)))
-    .limit(1)
+
+/**
+ * What the driving link's column must equal: the tag, or the id of the topic or author named by id or slug (at most
+ * one row: slugs may not look like ids, and PostgreSQL refuses `=` against a subquery of two).
+ */
+function drivingValue(db: Db, kind: 'tag' | 'topic' | 'author'): SQL | SQLWrapper {
+  const ref = sql.placeholder('driving')
+  if (kind === 'tag') return ref
+  return idByRef(db, kind === 'topic' ? topics : authors, ref).limit(1)
 }
 
 /**

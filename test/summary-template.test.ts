@@ -69,6 +69,8 @@ t.test('a public list joined from templates answers the bytes of the full render
   for (const env of <Record<string, string>[]>[
     {},
     { SITE_URL: 'https://oc-media.example/news', IMAGE_URL_TEMPLATE: 'https://img.example/{path}?w={width}' },
+    // A website URL and path with what JSON must escape: the canonical URL's JSON is escaped once per template.
+    { SITE_URL: 'https://oc-media.example/n"e\\ws', SITE_ARTICLE_PATH: '/story/{id}/"{slug}"\\x\u00e9' },
   ]) {
     const { ctx, rich } = await setup(t, env)
     const joined = []
@@ -99,7 +101,12 @@ t.test('a public list joined from templates answers the bytes of the full render
     t.equal(item.kicker, 'Exclusive \u0003')
     t.equal(item.primaryTopic.title, 'Shelling')
     t.equal(item.heroImage.focalPoint.x, 0.3)
-    t.match(item.links.canonical, env.SITE_URL ? /^https:\/\/oc-media\.example\/news\// : /^http/)
+    t.ok(
+      item.links.canonical.startsWith(env.SITE_URL ?? 'http'),
+      `canonical on ${env.SITE_URL ?? 'default site'}`,
+    )
+    if (env.SITE_ARTICLE_PATH)
+      t.equal(item.links.canonical, `${env.SITE_URL}/story/${rich.id}/"${rich.slug}"\\x\u00e9`)
   }
 })
 

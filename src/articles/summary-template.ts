@@ -19,13 +19,14 @@ import { articlesOf, type LinksOf, storeSummaryLinks } from '../db/summary-links
 import type { StoredSummaryLinks } from '../db/tables/content.js'
 import { type Image, type ImageSettings, presentImage } from '../http/images.js'
 import { buildSerializer } from '../http/serializer.js'
-import { type Site, siteUrlOf } from '../http/site.js'
+import { type Site, siteUrlJson } from '../http/site.js'
 import { ArticleSummary } from './schemas.js'
 
 /** The format's version: a template of another is not used, and `migrate` makes it again. */
 export const SUMMARY_TEMPLATE_VERSION = 'summary-template-2'
 const VERSION = SUMMARY_TEMPLATE_VERSION
 const SEP = '\u0001'
+const VERSION_SEP = `${VERSION}${SEP}`
 
 /** A serialiser made as the routes' are, for a part of a response. */
 export const serializerOf = <T>(schema: unknown) =>
@@ -171,16 +172,25 @@ function heroJson(stored: string, settings: ImageSettings): string {
  */
 export function joinSummary(row: JoinableRow, site: Site, keys: Set<string> | undefined): string | undefined {
   const stored = row.summaryTemplate
-  if (stored === null || !stored.startsWith(VERSION)) return undefined
-  const parts = stored.split(SEP)
-  if (parts.length !== 6 || parts[0] !== VERSION || parts[1] !== stampOf(row)) return undefined
+  if (stored === null || !stored.startsWith(VERSION_SEP)) return undefined
+  // Its six parts found from both ends: the three short ones lead, the JSON's last two pieces are short too, and
+  // scanning the whole template for separators cost more than the rest of the join. (JSON escapes U+0001, so
+  // none can be inside the JSON.)
+  const stamp = VERSION_SEP.length
+  const keysAt = stored.indexOf(SEP, stamp) + 1
+  const jsonAt = stored.indexOf(SEP, keysAt) + 1
+  const canonicalAt = stored.lastIndexOf(SEP) + 1
+  const heroAt = stored.lastIndexOf(SEP, canonicalAt - 2) + 1
+  if (keysAt === 0 || jsonAt === 0 || heroAt <= jsonAt) return undefined
+  const expected = stampOf(row)
+  if (keysAt - 1 - stamp !== expected.length || !stored.startsWith(expected, stamp)) return undefined
   if (keys) {
     keys.add(`article:${row.id}`)
     // Its authors' and topics' keys as stored, in one entry (the same for many articles): split when sent.
-    if (parts[2]) keys.add(parts[2] as string)
+    if (jsonAt - 1 > keysAt) keys.add(stored.slice(keysAt, jsonAt - 1))
   }
   const hero = row.heroImage === null ? 'null' : heroJson(row.heroImage, site.images)
-  return `${parts[3]}${hero}${parts[4]}${JSON.stringify(siteUrlOf(site, 'article', row))}${parts[5]}`
+  return `${stored.slice(jsonAt, heroAt - 1)}${hero}${stored.slice(heroAt, canonicalAt - 1)}${siteUrlJson(site, 'article', row)}${stored.slice(canonicalAt)}`
 }
 
 /** Writes the summary templates of the given articles again, from their rows as the write `tx` sees them. */

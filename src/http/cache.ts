@@ -43,12 +43,29 @@ declare module 'fastify' {
 /** The keys of a response; an entry may hold several, separated by spaces (a summary's, stored with it). */
 export type CacheTags = Set<string>
 
+/**
+ * Entries of several keys (a summary's authors and topics, stored with it) split once: a list names the same few
+ * dozen again and again, and splitting them per response cost more than the rest of its keys. At most 10,000 kept;
+ * emptied when full.
+ */
+const SPLIT_KEYS = 10_000
+const splitKeys = new Map<string, string[]>()
+
 /** Each key once, sorted: the order the headers list them in. */
 const keysOf = (tags: CacheTags) => {
   const keys = new Set<string>()
   for (const tag of tags) {
-    if (!tag.includes(' ')) keys.add(tag)
-    else for (const key of tag.split(' ')) keys.add(key)
+    if (!tag.includes(' ')) {
+      keys.add(tag)
+      continue
+    }
+    let split = splitKeys.get(tag)
+    if (split === undefined) {
+      split = tag.split(' ').filter((key) => key !== '')
+      if (splitKeys.size >= SPLIT_KEYS) splitKeys.clear()
+      splitKeys.set(tag, split)
+    }
+    for (const key of split) keys.add(key)
   }
   return [...keys].sort()
 }

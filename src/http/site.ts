@@ -47,6 +47,42 @@ export const feedLinks = (filter: 'topic' | 'author', slug: string) => ({
 export const siteUrlOf = (site: Site, kind: SiteKind, resource: { slug: string; id: string }) =>
   site.url + pathOf(site.paths[kind])(resource)
 
+/** A slug or id that needs no percent-encoding (every slug and id the API makes or accepts). */
+const PLAIN = /^[A-Za-z0-9-]*$/
+
+type UrlJsonOf = (resource: { slug: string; id: string }) => string
+const jsonTemplates = new WeakMap<Site, Partial<Record<SiteKind, UrlJsonOf>>>()
+
+/**
+ * `JSON.stringify(siteUrlOf(…))`, with the site's URL and the template escaped once: a summary in every list
+ * writes its canonical URL, and escaping it each time cost more than the rest of the join.
+ */
+export function siteUrlJson(site: Site, kind: SiteKind, resource: { slug: string; id: string }): string {
+  let compiled = jsonTemplates.get(site)
+  if (compiled === undefined) {
+    compiled = {}
+    jsonTemplates.set(site, compiled)
+  }
+  let of = compiled[kind]
+  if (of === undefined) {
+    const pieces = site.paths[kind].split(/\{(slug|id)\}/) as string[]
+    // Percent-encoded values are ASCII without quotes or backslashes: only the fixed pieces need escaping.
+    const fixed = pieces.map((piece, i) =>
+      i % 2 === 1 ? piece : JSON.stringify(i === 0 ? site.url + piece : piece).slice(1, -1),
+    )
+    of = (resource) => {
+      let out = `"${fixed[0] as string}`
+      for (let i = 1; i < fixed.length; i += 2) {
+        const value = resource[fixed[i] as 'slug' | 'id']
+        out += (PLAIN.test(value) ? value : encodeURIComponent(value)) + (fixed[i + 1] as string)
+      }
+      return `${out}"`
+    }
+    compiled[kind] = of
+  }
+  return of(resource)
+}
+
 type PathOf = (resource: { slug: string; id: string }) => string
 /** Each path template split once at its placeholders: a summary in every list asks for its URL. */
 const compiled = new Map<string, PathOf>()

@@ -47,7 +47,6 @@ t.test('topics: create, list, read, update, delete; counts only published articl
   const next = await ctx.app.inject(`/v1/topics?limit=1&cursor=${list.json().page.nextCursor}`)
   t.equal(next.json().data[0].slug, 'peace-talks')
   t.equal((await ctx.app.inject('/v1/topics?kind=theme')).json().page.total, 1)
-
   const patched = await ctx.app.inject({
     method: 'PATCH',
     url: '/v1/topics/peace-talks',
@@ -140,6 +139,51 @@ t.test(
     t.match(await counted(), { count: 0 }, 'a deletion')
   },
 )
+
+t.test('the topic and author indexes page by kind and cursor, each shape of their statements', async (t) => {
+  const ctx = await build(t)
+  const editor = await ctx.auth('content:write')
+  const post = async (url: string, payload: object) => {
+    const res = await ctx.app.inject({ method: 'POST', url, headers: editor, payload })
+    t.equal(res.statusCode, 201, `${url} ${JSON.stringify(payload)}`)
+  }
+  for (const [title, kind] of [
+    ['Alpha', 'theme'],
+    ['Bravo', 'story'],
+    ['Charlie', 'theme'],
+    ['Delta', 'story'],
+    ['Echo', 'theme'],
+  ])
+    await post('/v1/topics', { title, kind })
+  for (const name of ['Ann', 'Bob', 'Cy']) await post('/v1/authors', { name })
+  type Page = { total: number; nextCursor: string | null }
+  /** Every page of an index, by following `nextCursor`: the slugs in order, and each page's total. */
+  const walk = async (url: string) => {
+    const slugs: string[] = []
+    const totals = new Set<number>()
+    let next: string | null = null
+    do {
+      const res: { statusCode: number; json(): { data: { slug: string }[]; page: Page } } =
+        await ctx.app.inject(`${url}${next === null ? '' : `&cursor=${next}`}`)
+      t.equal(res.statusCode, 200, url)
+      const page = res.json()
+      slugs.push(...page.data.map((item) => item.slug))
+      totals.add(page.page.total)
+      next = page.page.nextCursor
+    } while (next !== null)
+    return { slugs, totals: [...totals] }
+  }
+  // Twice each: the second walk runs the statements prepared by the first with other values.
+  for (let round = 0; round < 2; round++) {
+    t.same(await walk('/v1/topics?kind=theme&limit=2'), { slugs: ['alpha', 'charlie', 'echo'], totals: [3] })
+    t.same(await walk('/v1/topics?kind=story&limit=1'), { slugs: ['bravo', 'delta'], totals: [2] })
+    t.same(await walk('/v1/topics?limit=2'), {
+      slugs: ['alpha', 'bravo', 'charlie', 'delta', 'echo'],
+      totals: [5],
+    })
+    t.same(await walk('/v1/authors?limit=2'), { slugs: ['ann', 'bob', 'cy'], totals: [3] })
+  }
+})
 
 t.test('authors: create, list, read, update; cannot delete one still in a byline', async (t) => {
   const ctx = await build(t)

@@ -1,6 +1,13 @@
-import { asc, count, eq, gt, or } from 'drizzle-orm'
+import { asc, count, eq, gt, or, sql } from 'drizzle-orm'
 import { storeSummaries } from '../articles/summary-template.js'
-import { type Db, writeTransaction } from '../db/client.js'
+import {
+  type Db,
+  preparedOnce,
+  preparedShapes,
+  readTarget,
+  statement,
+  writeTransaction,
+} from '../db/client.js'
 import { isForeignKeyViolation } from '../db/errors.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
@@ -27,26 +34,46 @@ export const presentAuthor = (row: AuthorRow, site: Site): Author => ({
   },
 })
 
+/** An author page's read, prepared once per connection. */
+const byRef = preparedOnce((db: Db) =>
+  statement(
+    db,
+    db
+      .select()
+      .from(authors)
+      .where(or(eq(authors.slug, sql.placeholder('ref')), eq(authors.id, sql.placeholder('ref'))))
+      .limit(1),
+    'author_by_ref',
+  ),
+)
+
 export async function findAuthor(db: Db, ref: string, site: Site): Promise<Author | undefined> {
-  const [row] = await db
-    .select()
-    .from(authors)
-    .where(or(eq(authors.slug, ref), eq(authors.id, ref)))
-    .limit(1)
+  const [row] = await byRef(readTarget(db)).all({ ref })
   return row && presentAuthor(row, site)
 }
+
+/** The authors index's statements, from a cursor or from the start. */
+const listStatements = preparedShapes((db: Db, shape: 'after' | 'first') => ({
+  page: statement(
+    db,
+    db
+      .select()
+      .from(authors)
+      .where(shape === 'after' ? gt(authors.slug, sql.placeholder('after')) : undefined)
+      .orderBy(asc(authors.slug))
+      .limit(sql.placeholder('limit') as unknown as number),
+    `authors_page_${shape}`,
+  ),
+  total: statement(db, db.select({ total: count() }).from(authors), `authors_total_${shape}`),
+}))
 
 export async function listAuthors(db: Db, query: AuthorListQuery, site: Site): Promise<PageResult<Author>> {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
+  const statements = listStatements(readTarget(db), cursor ? 'after' : 'first')
   const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(authors)
-      .where(cursor ? gt(authors.slug, String(cursor.key)) : undefined)
-      .orderBy(asc(authors.slug))
-      .limit(limit + 1),
-    db.select({ total: count() }).from(authors),
+    statements.page.all({ after: cursor ? String(cursor.key) : undefined, limit: limit + 1 }),
+    statements.total.all(),
   ])
   return pageOf(
     rows,

@@ -1,6 +1,13 @@
-import { asc, count, eq, gt } from 'drizzle-orm'
+import { asc, count, eq, gt, sql } from 'drizzle-orm'
 import { summarise, summaryColumns, type Viewer, visibleTo } from '../articles/store.js'
-import { type Db, writeTransaction } from '../db/client.js'
+import {
+  type Db,
+  preparedOnce,
+  preparedShapes,
+  readTarget,
+  statement,
+  writeTransaction,
+} from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs } from '../db/refs.js'
 import { articles, collectionItems, collections } from '../db/schema.js'
@@ -8,15 +15,34 @@ import { badRequest, type FieldError } from '../http/errors.js'
 import { decodeCursor, pageOf, wholePage } from '../http/pagination.js'
 import type { Collection, CollectionListQuery, CollectionPut } from './schemas.js'
 
+/** A collection's reads, prepared once per connection: Editor's Picks is on every page that shows it. */
+const statementsOf = preparedOnce((db: Db) => ({
+  bySlug: statement(
+    db,
+    db
+      .select()
+      .from(collections)
+      .where(eq(collections.slug, sql.placeholder('slug')))
+      .limit(1),
+    'collection_by_slug',
+  ),
+  items: statement(
+    db,
+    db
+      .select({ article: summaryColumns })
+      .from(collectionItems)
+      .innerJoin(articles, eq(articles.id, collectionItems.articleId))
+      .where(eq(collectionItems.collectionId, sql.placeholder('id')))
+      .orderBy(asc(collectionItems.position)),
+    'collection_items_in_order',
+  ),
+}))
+
 export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
-  const [collection] = await db.select().from(collections).where(eq(collections.slug, slug)).limit(1)
+  const statements = statementsOf(readTarget(db))
+  const [collection] = await statements.bySlug.all({ slug })
   if (!collection) return undefined
-  const all = await db
-    .select({ article: summaryColumns })
-    .from(collectionItems)
-    .innerJoin(articles, eq(articles.id, collectionItems.articleId))
-    .where(eq(collectionItems.collectionId, collection.id))
-    .orderBy(asc(collectionItems.position))
+  const all = await statements.items.all({ id: collection.id })
   // Items the public cannot see yet still name their keys: publishing one changes this collection.
   viewer.keys?.add(`collection:${collection.slug}`)
   for (const { article } of all) viewer.keys?.add(`article:${article.id}`)
@@ -40,18 +66,29 @@ const present = (row: { slug: string; title: string; updatedAt: number }) => ({
   links: { self: `/v1/collections/${row.slug}` },
 })
 
+/** The collections index's statements, from a cursor or from the start. */
+const listStatements = preparedShapes((db: Db, shape: 'after' | 'first') => ({
+  page: statement(
+    db,
+    db
+      .select()
+      .from(collections)
+      .where(shape === 'after' ? gt(collections.slug, sql.placeholder('after')) : undefined)
+      .orderBy(asc(collections.slug))
+      .limit(sql.placeholder('limit') as unknown as number),
+    `collections_page_${shape}`,
+  ),
+  total: statement(db, db.select({ total: count() }).from(collections), `collections_total_${shape}`),
+}))
+
 /** Every collection by slug, paged: how a frontend discovers `editors-picks` and the rest. */
 export async function listCollections(db: Db, query: CollectionListQuery) {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
+  const statements = listStatements(readTarget(db), cursor ? 'after' : 'first')
   const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(collections)
-      .where(cursor ? gt(collections.slug, String(cursor.key)) : undefined)
-      .orderBy(asc(collections.slug))
-      .limit(limit + 1),
-    db.select({ total: count() }).from(collections),
+    statements.page.all({ after: cursor ? String(cursor.key) : undefined, limit: limit + 1 }),
+    statements.total.all(),
   ])
   return pageOf(
     rows,

@@ -272,6 +272,27 @@ export function preparedOnce<T>(prepare: (db: Db) => T): (db: Db) => T {
 }
 
 /**
+ * `preparedOnce` for a query with optional parts (a filter, a cursor): one set of statements per shape, each
+ * prepared the first time its shape is asked for. Shapes are named by the code (a handful per query), never by
+ * what a client sends.
+ */
+export function preparedShapes<S extends string, T>(
+  prepare: (db: Db, shape: S) => T,
+): (db: Db, shape: S) => T {
+  const shapes = preparedOnce(() => new Map<S, T>())
+  return (handle, shape) => {
+    const db = roots.get(handle) ?? handle
+    const byShape = shapes(db)
+    let statements = byShape.get(shape)
+    if (statements === undefined) {
+      statements = prepare(db, shape)
+      byShape.set(shape, statements)
+    }
+    return statements
+  }
+}
+
+/**
  * `column IN (a list)` with the whole list as ONE placeholder, so that a statement is prepared once for lists of
  * every length: SQLite reads a JSON array (`json_each`), PostgreSQL an array (`= any`). Bind the list with
  * `listParam`.

@@ -1,6 +1,6 @@
 /** Parties, sources and metrics: the reference data figures point at. */
-import { asc, eq, or } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { asc, eq, or, sql } from 'drizzle-orm'
+import { type Db, preparedOnce, readTarget, statement } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs, slugify } from '../db/refs.js'
 import { metrics, parties, sources } from '../db/schema.js'
@@ -49,15 +49,52 @@ function fail(errors: FieldError[]) {
   if (errors.length > 0) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors)
 }
 
+/** The reference pages' reads, prepared once per connection. */
+const statementsOf = preparedOnce((db: Db) => {
+  const ref = sql.placeholder('ref')
+  const sourcesWithParties = () =>
+    db
+      .select({ source: sources, party: parties })
+      .from(sources)
+      .leftJoin(parties, eq(parties.id, sources.partyId))
+  return {
+    parties: statement(db, db.select().from(parties).orderBy(asc(parties.name)), 'parties_all'),
+    party: statement(
+      db,
+      db
+        .select()
+        .from(parties)
+        .where(or(eq(parties.slug, ref), eq(parties.id, ref))),
+      'party_by_ref',
+    ),
+    sources: statement(db, sourcesWithParties().orderBy(asc(sources.name)), 'sources_all'),
+    source: statement(
+      db,
+      sourcesWithParties().where(or(eq(sources.slug, ref), eq(sources.id, ref))),
+      'source_by_ref',
+    ),
+    metrics: statement(
+      db,
+      db.select().from(metrics).orderBy(asc(metrics.createdAt), asc(metrics.id)),
+      'metrics_all',
+    ),
+    metric: statement(
+      db,
+      db
+        .select()
+        .from(metrics)
+        .where(or(eq(metrics.slug, ref), eq(metrics.id, ref))),
+      'metric_by_ref',
+    ),
+  }
+})
+
 export async function listParties(db: Db): Promise<Party[]> {
-  return (await db.select().from(parties).orderBy(asc(parties.name))).map(partyOf)
+  return (await statementsOf(readTarget(db)).parties.all()).map(partyOf)
 }
 
 export async function findParty(db: Db, ref: string): Promise<PartyRow> {
-  const [row] = await db
-    .select()
-    .from(parties)
-    .where(or(eq(parties.slug, ref), eq(parties.id, ref)))
+  const [row] = await statementsOf(readTarget(db)).party.all({ ref })
   if (!row) throw notFound(`No party has the id or slug "${ref}".`)
   return row
 }
@@ -79,20 +116,12 @@ export async function renameParty(db: Db, id: string, name: string, now: number)
 }
 
 export async function listSources(db: Db): Promise<Source[]> {
-  const rows = await db
-    .select({ source: sources, party: parties })
-    .from(sources)
-    .leftJoin(parties, eq(parties.id, sources.partyId))
-    .orderBy(asc(sources.name))
+  const rows = await statementsOf(readTarget(db)).sources.all()
   return rows.map((r) => sourceOf(r.source, r.party))
 }
 
 export async function findSource(db: Db, ref: string): Promise<Source> {
-  const [row] = await db
-    .select({ source: sources, party: parties })
-    .from(sources)
-    .leftJoin(parties, eq(parties.id, sources.partyId))
-    .where(or(eq(sources.slug, ref), eq(sources.id, ref)))
+  const [row] = await statementsOf(readTarget(db)).source.all({ ref })
   if (!row) throw notFound(`No source has the id or slug "${ref}".`)
   return sourceOf(row.source, row.party)
 }
@@ -136,14 +165,11 @@ export async function updateSource(db: Db, id: string, patch: SourcePatch, now: 
 }
 
 export async function listMetrics(db: Db): Promise<Metric[]> {
-  return (await db.select().from(metrics).orderBy(asc(metrics.createdAt), asc(metrics.id))).map(metricOf)
+  return (await statementsOf(readTarget(db)).metrics.all()).map(metricOf)
 }
 
 export async function findMetric(db: Db, ref: string): Promise<Metric> {
-  const [row] = await db
-    .select()
-    .from(metrics)
-    .where(or(eq(metrics.slug, ref), eq(metrics.id, ref)))
+  const [row] = await statementsOf(readTarget(db)).metric.all({ ref })
   if (!row) throw notFound(`No metric has the id or slug "${ref}".`)
   return metricOf(row)
 }

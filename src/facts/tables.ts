@@ -45,6 +45,7 @@ const tableStatements = preparedOnce((db: Db) => ({
       .where(eq(topics.id, sql.placeholder('id'))),
     'fact_table_topic',
   ),
+  all: statement(db, db.select().from(factTables).orderBy(asc(factTables.slug)), 'fact_tables_all'),
   withSlugs: statement(
     db,
     db
@@ -110,7 +111,7 @@ export async function factTablesWithSlugs(db: Db, slugs: string[]): Promise<Fact
 }
 
 export async function listFactTables(db: Db) {
-  return db.select().from(factTables).orderBy(asc(factTables.slug))
+  return tableStatements(readTarget(db)).all.all()
 }
 
 /** The fact tables of each topic, for topic pages. */

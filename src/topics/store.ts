@@ -1,6 +1,13 @@
 import { and, asc, count, eq, gt, inArray, lte, max, or, sql } from 'drizzle-orm'
 import { storeSummaries } from '../articles/summary-template.js'
-import { type Db, preparedOnce, readTarget, statement, writeTransaction } from '../db/client.js'
+import {
+  type Db,
+  preparedOnce,
+  preparedShapes,
+  readTarget,
+  statement,
+  writeTransaction,
+} from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { slugify } from '../db/refs.js'
 import { articleTopics, topics } from '../db/schema.js'
@@ -163,6 +170,25 @@ export async function getTopic(db: Db, ref: string, reads: TopicReads) {
   return row ? (await present(db, [row], reads))[0] : undefined
 }
 
+/** The topics index's statements, per shape: filtered by kind or not, from a cursor or the start. */
+const listStatements = preparedShapes((db: Db, shape: `${'kind' | 'all'}_${'after' | 'first'}`) => {
+  const kind = shape.startsWith('kind') ? eq(topics.kind, sql.placeholder('kind')) : undefined
+  const after = shape.endsWith('after') ? gt(topics.slug, sql.placeholder('after')) : undefined
+  return {
+    page: statement(
+      db,
+      db
+        .select()
+        .from(topics)
+        .where(and(kind, after))
+        .orderBy(asc(topics.slug))
+        .limit(sql.placeholder('limit') as unknown as number),
+      `topics_page_${shape}`,
+    ),
+    total: statement(db, db.select({ total: count() }).from(topics).where(kind), `topics_total_${shape}`),
+  }
+})
+
 export async function listTopics(
   db: Db,
   query: TopicListQuery,
@@ -170,16 +196,12 @@ export async function listTopics(
 ): Promise<PageResult<Topic>> {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
-  const kind = query.kind ? eq(topics.kind, query.kind) : undefined
-  const [rows, [total]] = await Promise.all([
-    db
-      .select()
-      .from(topics)
-      .where(and(kind, cursor ? gt(topics.slug, String(cursor.key)) : undefined))
-      .orderBy(asc(topics.slug))
-      .limit(limit + 1),
-    db.select({ total: count() }).from(topics).where(kind),
-  ])
+  const statements = listStatements(
+    readTarget(db),
+    `${query.kind ? 'kind' : 'all'}_${cursor ? 'after' : 'first'}`,
+  )
+  const params = { kind: query.kind, after: cursor ? String(cursor.key) : undefined, limit: limit + 1 }
+  const [rows, [total]] = await Promise.all([statements.page.all(params), statements.total.all(params)])
   const page = pageOf(
     rows,
     limit,

@@ -292,6 +292,11 @@ async function benchSize(size: number, dir: string) {
       },
       { name: 'fact table', path: '/v1/fact-tables/september-2022-clashes-casualties' },
       { name: 'Most Popular', path: '/v1/popular?window=7d&limit=10' },
+      // The rest of what the seed's page and a home or author page ask for.
+      { name: "Editor's Picks", path: '/v1/collections/editors-picks' },
+      { name: 'trending', path: '/v1/trending?limit=10' },
+      { name: 'author detail', path: '/v1/authors/reporter-3' },
+      { name: 'list of 20 by an author', path: '/v1/articles?author=reporter-3&limit=20' },
     ]
     // The ceiling answers each scenario's exact response: status, headers and bytes (one representative response
     // where the scenario spreads over many).

@@ -40,7 +40,7 @@ declare module 'fastify' {
   }
 }
 
-import { nextScheduled, releasedKeys } from './articles/store.js'
+import { listTotalsOf, nextScheduled, releasedKeys } from './articles/store.js'
 import { authPlugin } from './http/auth.js'
 import {
   cachePlugin,
@@ -301,14 +301,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       keys: viewer.keys,
       site: viewer.site,
     })
-  const syndication = syndicationReads({ ...feature, factTables })
+  const totals = listTotalsOf(bus)
+  const syndication = syndicationReads({ ...feature, factTables, totals })
   await app.register(articleRoutes, {
     ...feature,
     factTablesOf: factTablesByTopic,
     factTables,
     ninjs: syndication.ninjsFor,
   })
-  await app.register(syndicationRoutes, { ...feature, factTables })
+  await app.register(syndicationRoutes, { ...feature, factTables, totals })
   await app.register(searchRoutes, feature)
   await ensureSearchIndex(database.db)
   const filling = fillSearchIndexes(database.db, (error) =>

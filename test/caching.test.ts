@@ -501,6 +501,17 @@ t.test('the number of queries per read does not grow with the page size', async 
   const again = await ctx.queriesOf('/v1/articles?type=opinion&limit=7')
   t.equal(again.queries.filter((q) => /count\(/.test(q)).length, 0, 'then its total is kept')
   t.equal(again.response.json().page.total, first.response.json().page.total)
+  // Feeds and partners' ninjs pages share the articles routes' totals: no count of the archive per read.
+  for (const url of ['/v1/feeds/rss?limit=3', '/v1/ninjs?limit=3', `/v1/feeds/json?topic=${TOPIC}`]) {
+    await ctx.app.inject(url)
+    const read = await ctx.queriesOf(url)
+    t.equal(read.response.statusCode, 200, url)
+    t.same(
+      read.queries.filter((q) => /count\(/.test(q)),
+      [],
+      `${url}: counts nothing once its total is known`,
+    )
+  }
   for (const [name, list] of Object.entries(counts)) {
     t.equal(new Set(list).size, 1, `${name}: ${list[0]} queries whatever the page size (${list.join(', ')})`)
   }
@@ -542,6 +553,25 @@ t.test(
       `/v1/topics/${TOPIC}`,
       '/v1/fact-tables/september-2022-clashes-casualties',
       '/v1/popular?window=7d&limit=10',
+      // What else a home, section, author or reference page, a feed reader or a partner reads.
+      '/v1/collections/editors-picks',
+      '/v1/collections',
+      '/v1/topics',
+      '/v1/topics?kind=story&limit=1',
+      '/v1/authors',
+      '/v1/authors/oc-media',
+      '/v1/fact-tables',
+      '/v1/parties',
+      '/v1/parties/armenia',
+      '/v1/sources',
+      '/v1/sources/government-of-armenia',
+      '/v1/metrics',
+      '/v1/metrics/killed',
+      '/v1/feeds/rss',
+      `/v1/feeds/atom?topic=${TOPIC}`,
+      '/v1/ninjs?limit=5',
+      `/v1/articles/${MAIN}/ninjs`,
+      '/v1/trending',
     ]
     for (const url of urls) t.equal((await ctx.app.inject(url)).statusCode, 200, url)
     t.ok(prepared.length >= 10, `the first requests prepared their statements (${prepared.length})`)

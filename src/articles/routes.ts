@@ -34,9 +34,9 @@ import {
   etagOf,
   type FactTableLoader,
   footprintOf,
-  ListTotals,
   listArticles,
   listArticlesJson,
+  listTotalsOf,
   lookupArticle,
   lookupArticleHead,
   publicArticleJson,
@@ -133,7 +133,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
     }
     return included
   }
-  const totals = new ListTotals(app.invalidations)
+  const totals = listTotalsOf(app.invalidations)
   /** Runs a write to one article and publishes the cache keys it changed. */
   const changing = async <T>(id: string | undefined, write: () => Promise<T>): Promise<T> => {
     const before = id === undefined ? null : await footprintOf(db, id, clock())

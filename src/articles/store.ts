@@ -593,6 +593,8 @@ export function filters(
  */
 export class ListTotals {
   private readonly totals = new Map<string, number>()
+  /** Counts up with every clearing: a count that ran across one is not kept (it may predate the change). */
+  private generation = 0
 
   constructor(bus: InvalidationBus) {
     // Filters name topics and authors by slug too: a new slug changes what a filter matches.
@@ -602,19 +604,34 @@ export class ListTotals {
         keys.includes('topics') ||
         keys.includes('authors') ||
         keys.includes('*')
-      )
+      ) {
         this.totals.clear()
+        this.generation++
+      }
     })
   }
 
   async get(key: string, count: () => Promise<number>): Promise<number> {
     const known = this.totals.get(key)
     if (known !== undefined) return known
+    const generation = this.generation
     const total = await count()
+    if (generation !== this.generation) return total
     if (this.totals.size >= 10_000) this.totals.clear()
     this.totals.set(key, total)
     return total
   }
+}
+
+const totalsByBus = new WeakMap<InvalidationBus, ListTotals>()
+/** The one `ListTotals` of an invalidation bus: every route that lists articles shares its counts. */
+export function listTotalsOf(bus: InvalidationBus): ListTotals {
+  let totals = totalsByBus.get(bus)
+  if (totals === undefined) {
+    totals = new ListTotals(bus)
+    totalsByBus.set(bus, totals)
+  }
+  return totals
 }
 
 /**

@@ -5,17 +5,18 @@
  * syndicated to that partner by name. Rights and embargoes are in syndication.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { inArray } from 'drizzle-orm'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import {
   type ArticleRow,
   type FactTableLoader,
+  type ListTotals,
   listArticles,
   lookupArticle,
   toArticle,
 } from '../articles/store.js'
 import { findAuthor } from '../authors/store.js'
+import { type Db, inList, listParam, preparedOnce, readTarget, statement } from '../db/client.js'
 import { ARTICLE_TYPES } from '../db/enums.js'
 import { articles } from '../db/schema.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
@@ -69,12 +70,26 @@ type FilterQuery = { topic?: string; author?: string; tag?: string; type?: (type
 
 export interface SyndicationOptions extends FeatureOptions {
   factTables?: FactTableLoader
+  /** The counts of public lists the articles routes keep (`page.total`): never a count of the archive per read. */
+  totals?: ListTotals
 }
+
+/** Whole rows of the articles on a page, prepared once per connection (the ids are one parameter). */
+const fullRows = preparedOnce((db: Db) =>
+  statement(
+    db,
+    db
+      .select()
+      .from(articles)
+      .where(inList(db, articles.id, 'ids')),
+    'syndication_rows',
+  ),
+)
 
 /** The partner a request reads as: a partner key's name, or null. */
 const partnerOf = (request: FastifyRequest) => request.token?.partner ?? null
 
-export function syndicationReads({ db, config, clock, factTables }: SyndicationOptions) {
+export function syndicationReads({ db, config, clock, factTables, totals }: SyndicationOptions) {
   const site = config.site
   const viewer = (request: FastifyRequest) => ({
     editor: false,
@@ -87,7 +102,7 @@ export function syndicationReads({ db, config, clock, factTables }: SyndicationO
   /** Full rows of a page of summaries, in order, without those partners may not see yet. */
   const rowsOf = async (ids: string[], now: number) => {
     if (ids.length === 0) return []
-    const rows = await db.select().from(articles).where(inArray(articles.id, ids))
+    const rows = await fullRows(readTarget(db)).all({ ids: listParam(db, ids) })
     const byId = new Map(rows.map((r) => [r.id, r]))
     return ids.flatMap((id) => {
       const row = byId.get(id)
@@ -97,7 +112,7 @@ export function syndicationReads({ db, config, clock, factTables }: SyndicationO
 
   const items = async (request: FastifyRequest, query: FilterQuery & { limit?: number; cursor?: string }) => {
     const seen = viewer(request)
-    const page = await listArticles(db, { ...query, limit: query.limit ?? 20 }, seen)
+    const page = await listArticles(db, { ...query, limit: query.limit ?? 20 }, seen, totals)
     const rows = await rowsOf(
       page.data.map((a) => a.id),
       seen.now,

@@ -4,10 +4,11 @@
  * and "did you mean" for a misspelt word. The engines' parts are in src/db/search.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { asc, eq, or, sql } from 'drizzle-orm'
+import { asc, sql } from 'drizzle-orm'
 import { type Static, Type } from 'typebox'
 import { ArticleListQuery, ArticleSummary } from '../articles/schemas.js'
-import { filters, summarise, summaryColumns } from '../articles/store.js'
+import { filters, summarise, summaryRowsOf } from '../articles/store.js'
+import { type Db, inList, listParam, preparedOnce, readTarget, statement } from '../db/client.js'
 import { articles, topics } from '../db/schema.js'
 import {
   MARK_END,
@@ -152,6 +153,28 @@ export function markSnippet(snippet: string): string {
     .join('')
 }
 
+/** A search box's reads besides the search itself, prepared once per connection: it asks on every keystroke. */
+const suggestStatements = preparedOnce((db: Db) => ({
+  headlines: statement(
+    db,
+    db
+      .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
+      .from(articles)
+      .where(inList(db, articles.id, 'ids')),
+    'suggest_headlines',
+  ),
+  topics: statement(
+    db,
+    db
+      .select({ id: topics.id, slug: topics.slug, title: topics.title })
+      .from(topics)
+      .where(sql`lower(${topics.title}) like ${sql.placeholder('needle')}`)
+      .orderBy(asc(topics.title))
+      .limit(sql.placeholder('limit') as unknown as number),
+    'suggest_topics',
+  ),
+}))
+
 export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (app, { db, config, clock }) => {
   const parse = (q: string, prefix = true) => {
     try {
@@ -217,12 +240,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
       }
       const ids = result.hits.map((h) => h.id)
       const [rows, snippets, facets] = await Promise.all([
-        ids.length === 0
-          ? []
-          : db
-              .select(summaryColumns)
-              .from(articles)
-              .where(or(...ids.map((id) => eq(articles.id, id)))),
+        summaryRowsOf(db, ids),
         searchSnippets(db, parsed, ids),
         query.facets
           ? searchFacets(db, parsed, scope, query.facets.split(',') as ('topic' | 'type' | 'year')[])
@@ -333,21 +351,19 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
           rankWindow: Math.min(config.searchRankWindow, SUGGEST_WINDOW),
         },
       )
+      const statements = suggestStatements(readTarget(db))
       const headlines =
         hits.length === 0
           ? []
-          : await db
-              .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
-              .from(articles)
-              .where(or(...hits.map((h) => eq(articles.id, h.id))))
+          : await statements.headlines.all({
+              ids: listParam(
+                db,
+                hits.map((h) => h.id),
+              ),
+            })
       const byId = new Map(headlines.map((h) => [h.id, h]))
       const needle = `%${wordsOf(request.query.q).join(' ')}%` // letters and digits only: no LIKE wildcard
-      const topicRows = await db
-        .select({ id: topics.id, slug: topics.slug, title: topics.title })
-        .from(topics)
-        .where(sql`lower(${topics.title}) like ${needle}`)
-        .orderBy(asc(topics.title))
-        .limit(limit)
+      const topicRows = await statements.topics.all({ needle, limit })
       const data = [
         ...hits.flatMap((h) => {
           const a = byId.get(h.id)

@@ -572,6 +572,11 @@ t.test(
       '/v1/ninjs?limit=5',
       `/v1/articles/${MAIN}/ninjs`,
       '/v1/trending',
+      '/v1/fact-tables/september-2022-clashes-casualties/history',
+      '/v1/fact-tables/september-2022-clashes-casualties/figures',
+      '/v1/fact-tables/september-2022-clashes-casualties/figures.csv',
+      '/v1/search/suggest?q=foreign',
+      '/v1/search?q=ministers',
     ]
     for (const url of urls) t.equal((await ctx.app.inject(url)).statusCode, 200, url)
     t.ok(prepared.length >= 10, `the first requests prepared their statements (${prepared.length})`)

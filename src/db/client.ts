@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { fillPlaceholders, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import { fastAll } from './rows.js'
@@ -133,9 +133,38 @@ export async function first<T>(query: PromiseLike<T[]>): Promise<T | undefined> 
 export const jsonText = (column: SQLWrapper): SQL<string | null> =>
   sql`${column}`.mapWith((value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)))
 
+interface SqliteSession {
+  client: { prepare(sql: string): { all(...params: unknown[]): unknown[] } }
+  logger: { logQuery(sql: string, params: unknown[]): void }
+}
+
+/**
+ * SQLite: raw statements kept by their SQL text, per connection, so that a query built again with other values
+ * (search's, on every keystroke of a search box) is not compiled again. Values are always bound, so the texts are
+ * the queries' shapes; at most 500 are kept (emptied when full).
+ */
+const rawStatements = preparedOnce(() => new Map<string, { all(...params: unknown[]): unknown[] }>())
+const RAW_STATEMENTS = 500
+
 /** A raw statement's rows, with column names as the SQL spells them. */
 export async function rawRows<T>(db: Db, query: SQL): Promise<T[]> {
-  if (engineOf(db) === 'sqlite') return db.all<T>(query)
+  if (engineOf(db) === 'sqlite') {
+    const { session, dialect } = db as unknown as {
+      session: SqliteSession
+      dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } }
+    }
+    const built = dialect.sqlToQuery(query)
+    const kept = rawStatements(db)
+    let prepared = kept.get(built.sql)
+    if (prepared === undefined) {
+      prepared = session.client.prepare(built.sql)
+      if (kept.size >= RAW_STATEMENTS) kept.clear()
+      kept.set(built.sql, prepared)
+    }
+    const values = fillPlaceholders(built.params, {})
+    session.logger.logQuery(built.sql, values)
+    return prepared.all(...values) as T[]
+  }
   const result = await (db as unknown as { execute(q: SQL): Promise<{ rows: T[] }> }).execute(query)
   return result.rows
 }

@@ -52,9 +52,9 @@ export async function findAuthor(db: Db, ref: string, site: Site): Promise<Autho
   return row && presentAuthor(row, site)
 }
 
-/** The authors index's statements, from a cursor or from the start. */
-const listStatements = preparedShapes((db: Db, shape: 'after' | 'first') => ({
-  page: statement(
+/** The authors index's page, from a cursor or from the start, and its total. */
+const pageStatement = preparedShapes((db: Db, shape: 'after' | 'first') =>
+  statement(
     db,
     db
       .select()
@@ -64,16 +64,20 @@ const listStatements = preparedShapes((db: Db, shape: 'after' | 'first') => ({
       .limit(sql.placeholder('limit') as unknown as number),
     `authors_page_${shape}`,
   ),
-  total: statement(db, db.select({ total: count() }).from(authors), `authors_total_${shape}`),
-}))
+)
+const totalOf = preparedOnce((db: Db) =>
+  statement(db, db.select({ total: count() }).from(authors), 'authors_total'),
+)
 
 export async function listAuthors(db: Db, query: AuthorListQuery, site: Site): Promise<PageResult<Author>> {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
-  const statements = listStatements(readTarget(db), cursor ? 'after' : 'first')
   const [rows, [total]] = await Promise.all([
-    statements.page.all({ after: cursor ? String(cursor.key) : undefined, limit: limit + 1 }),
-    statements.total.all(),
+    pageStatement(readTarget(db), cursor ? 'after' : 'first').all({
+      after: cursor ? String(cursor.key) : undefined,
+      limit: limit + 1,
+    }),
+    totalOf(readTarget(db)).all(),
   ])
   return pageOf(
     rows,

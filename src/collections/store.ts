@@ -66,9 +66,9 @@ const present = (row: { slug: string; title: string; updatedAt: number }) => ({
   links: { self: `/v1/collections/${row.slug}` },
 })
 
-/** The collections index's statements, from a cursor or from the start. */
-const listStatements = preparedShapes((db: Db, shape: 'after' | 'first') => ({
-  page: statement(
+/** The collections index's page, from a cursor or from the start, and its total. */
+const pageStatement = preparedShapes((db: Db, shape: 'after' | 'first') =>
+  statement(
     db,
     db
       .select()
@@ -78,17 +78,21 @@ const listStatements = preparedShapes((db: Db, shape: 'after' | 'first') => ({
       .limit(sql.placeholder('limit') as unknown as number),
     `collections_page_${shape}`,
   ),
-  total: statement(db, db.select({ total: count() }).from(collections), `collections_total_${shape}`),
-}))
+)
+const totalOf = preparedOnce((db: Db) =>
+  statement(db, db.select({ total: count() }).from(collections), 'collections_total'),
+)
 
 /** Every collection by slug, paged: how a frontend discovers `editors-picks` and the rest. */
 export async function listCollections(db: Db, query: CollectionListQuery) {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
-  const statements = listStatements(readTarget(db), cursor ? 'after' : 'first')
   const [rows, [total]] = await Promise.all([
-    statements.page.all({ after: cursor ? String(cursor.key) : undefined, limit: limit + 1 }),
-    statements.total.all(),
+    pageStatement(readTarget(db), cursor ? 'after' : 'first').all({
+      after: cursor ? String(cursor.key) : undefined,
+      limit: limit + 1,
+    }),
+    totalOf(readTarget(db)).all(),
   ])
   return pageOf(
     rows,

@@ -170,24 +170,28 @@ export async function getTopic(db: Db, ref: string, reads: TopicReads) {
   return row ? (await present(db, [row], reads))[0] : undefined
 }
 
-/** The topics index's statements, per shape: filtered by kind or not, from a cursor or the start. */
-const listStatements = preparedShapes((db: Db, shape: `${'kind' | 'all'}_${'after' | 'first'}`) => {
-  const kind = shape.startsWith('kind') ? eq(topics.kind, sql.placeholder('kind')) : undefined
-  const after = shape.endsWith('after') ? gt(topics.slug, sql.placeholder('after')) : undefined
-  return {
-    page: statement(
-      db,
-      db
-        .select()
-        .from(topics)
-        .where(and(kind, after))
-        .orderBy(asc(topics.slug))
-        .limit(sql.placeholder('limit') as unknown as number),
-      `topics_page_${shape}`,
-    ),
-    total: statement(db, db.select({ total: count() }).from(topics).where(kind), `topics_total_${shape}`),
-  }
-})
+const ofKind = (shape: string) =>
+  shape.startsWith('kind') ? eq(topics.kind, sql.placeholder('kind')) : undefined
+
+/** The topics index's page, per shape: of one kind or all, from a cursor or from the start. */
+const pageStatement = preparedShapes((db: Db, shape: `${'kind' | 'all'}_${'after' | 'first'}`) =>
+  statement(
+    db,
+    db
+      .select()
+      .from(topics)
+      .where(
+        and(ofKind(shape), shape.endsWith('after') ? gt(topics.slug, sql.placeholder('after')) : undefined),
+      )
+      .orderBy(asc(topics.slug))
+      .limit(sql.placeholder('limit') as unknown as number),
+    `topics_page_${shape}`,
+  ),
+)
+/** Its total, of one kind or all. */
+const totalStatement = preparedShapes((db: Db, shape: 'kind' | 'all') =>
+  statement(db, db.select({ total: count() }).from(topics).where(ofKind(shape)), `topics_total_${shape}`),
+)
 
 export async function listTopics(
   db: Db,
@@ -196,12 +200,12 @@ export async function listTopics(
 ): Promise<PageResult<Topic>> {
   const limit = query.limit ?? 20
   const cursor = decodeCursor(query.cursor, 'string')
-  const statements = listStatements(
-    readTarget(db),
-    `${query.kind ? 'kind' : 'all'}_${cursor ? 'after' : 'first'}`,
-  )
+  const kind = query.kind ? 'kind' : 'all'
   const params = { kind: query.kind, after: cursor ? String(cursor.key) : undefined, limit: limit + 1 }
-  const [rows, [total]] = await Promise.all([statements.page.all(params), statements.total.all(params)])
+  const [rows, [total]] = await Promise.all([
+    pageStatement(readTarget(db), `${kind}_${cursor ? 'after' : 'first'}`).all(params),
+    totalStatement(readTarget(db), kind).all(params),
+  ])
   const page = pageOf(
     rows,
     limit,

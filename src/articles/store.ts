@@ -383,6 +383,15 @@ export async function summaryRowsOf(db: Db, ids: string[]): Promise<SummaryRow[]
   return statementsOf(target).summaryRows.all({ ids: listParam(target, ids) })
 }
 
+/** The id, slug and headline of these articles, whatever their state (in no particular order). */
+export async function headlinesOf(
+  db: Db,
+  ids: string[],
+): Promise<{ id: string; slug: string; headline: string }[]> {
+  if (ids.length === 0) return []
+  return statementsOf(readTarget(db)).linked.all({ ids: listParam(db, ids) })
+}
+
 /** Resolves `related` and `factTable` blocks against what the viewer may see right now. */
 export async function blockResolver(db: Db, blocks: BlockInput[], viewer: Viewer): Promise<Resolver> {
   const articleIds = blocks.flatMap((b) => (b.type === 'related' ? [b.article] : []))

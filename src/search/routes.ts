@@ -7,9 +7,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { asc, sql } from 'drizzle-orm'
 import { type Static, Type } from 'typebox'
 import { ArticleListQuery, ArticleSummary } from '../articles/schemas.js'
-import { filters, summarise, summaryRowsOf } from '../articles/store.js'
-import { type Db, inList, listParam, preparedOnce, readTarget, statement } from '../db/client.js'
-import { articles, topics } from '../db/schema.js'
+import { filters, headlinesOf, summarise, summaryRowsOf } from '../articles/store.js'
+import { type Db, preparedOnce, readTarget, statement } from '../db/client.js'
+import { topics } from '../db/schema.js'
 import {
   MARK_END,
   MARK_START,
@@ -155,14 +155,6 @@ export function markSnippet(snippet: string): string {
 
 /** A search box's reads besides the search itself, prepared once per connection: it asks on every keystroke. */
 const suggestStatements = preparedOnce((db: Db) => ({
-  headlines: statement(
-    db,
-    db
-      .select({ id: articles.id, slug: articles.slug, headline: articles.headline })
-      .from(articles)
-      .where(inList(db, articles.id, 'ids')),
-    'suggest_headlines',
-  ),
   topics: statement(
     db,
     db
@@ -352,15 +344,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async (ap
         },
       )
       const statements = suggestStatements(readTarget(db))
-      const headlines =
-        hits.length === 0
-          ? []
-          : await statements.headlines.all({
-              ids: listParam(
-                db,
-                hits.map((h) => h.id),
-              ),
-            })
+      const headlines = await headlinesOf(
+        db,
+        hits.map((h) => h.id),
+      )
       const byId = new Map(headlines.map((h) => [h.id, h]))
       const needle = `%${wordsOf(request.query.q).join(' ')}%` // letters and digits only: no LIKE wildcard
       const topicRows = await statements.topics.all({ needle, limit })

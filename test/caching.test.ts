@@ -463,6 +463,14 @@ t.test('the number of queries per read does not grow with the page size', async 
       authors: ['oc-media'],
       topics: [TOPIC],
       tags: ['talks', `tag-${i}`],
+      // Each links an article of its own and shows the seed's fact table: a feed resolves them all at once.
+      body: {
+        blocks: [
+          { type: 'paragraph', html: `Filler ${i}.` },
+          { type: 'related', article: ids.at(-1) ?? MAIN },
+          { type: 'factTable', factTable: 'september-2022-clashes-casualties' },
+        ],
+      },
       publish: true,
     })
     ids.push(a.id)
@@ -493,6 +501,8 @@ t.test('the number of queries per read does not grow with the page size', async 
     await count('related', `/v1/articles/${ids[0]}/related?limit=${limit}`)
     await count('topics', `/v1/topics?limit=${limit}`)
     await count('authors', `/v1/authors?limit=${limit}`)
+    await count('feed', `/v1/feeds/rss?limit=${limit}`)
+    await count('ninjs', `/v1/ninjs?limit=${limit}`)
   }
   await count('collection', '/v1/collections/small')
   await count('collection', '/v1/collections/large')

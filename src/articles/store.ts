@@ -470,10 +470,19 @@ export const rightsOf = (row: ArticleRow) => ({
   usageTerms: row.usageTerms,
 })
 
-export async function toArticle(db: Db, row: ArticleRow, viewer: Viewer): Promise<Article> {
+/**
+ * The article as clients get it. `resolver`: one made for the blocks of many articles at once (a feed's page),
+ * instead of looking up each article's linked articles and fact tables on its own.
+ */
+export async function toArticle(
+  db: Db,
+  row: ArticleRow,
+  viewer: Viewer,
+  shared?: Resolver,
+): Promise<Article> {
   const [summary] = await summarise(db, [row], viewer)
   const stored = row.bodyBlocks as BlockInput[]
-  const resolver = await blockResolver(db, stored, viewer)
+  const resolver = shared ?? (await blockResolver(db, stored, viewer))
   const rendered = hasLiveBlocks(stored)
     ? renderBody(stored, resolver, staticRendersOf(db, row, stored))
     : { html: row.bodyHtml, text: row.bodyText }

@@ -7,8 +7,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
+import type { BlockInput } from '../articles/schemas.js'
 import {
   type ArticleRow,
+  blockResolver,
   type FactTableLoader,
   type ListTotals,
   listArticles,
@@ -118,9 +120,15 @@ export function syndicationReads({ db, config, clock, factTables, totals }: Synd
       seen.now,
     )
     const partner = partnerOf(request)
+    // What every item's related and fact-table blocks point at, looked up once for the page.
+    const resolver = await blockResolver(
+      db,
+      rows.flatMap((row) => row.bodyBlocks as BlockInput[]),
+      seen,
+    )
     const list: (FeedItem & { row: ArticleRow })[] = []
     for (const row of rows)
-      list.push({ row, article: await toArticle(db, row, seen), full: mayRepublish(row, partner) })
+      list.push({ row, article: await toArticle(db, row, seen, resolver), full: mayRepublish(row, partner) })
     return { list, page: page.page }
   }
 

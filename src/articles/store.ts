@@ -91,13 +91,12 @@ export const joinColumns = {
   id: articles.id,
   slug: articles.slug,
   publishedAt: articles.publishedAt,
-  createdAt: articles.createdAt,
   version: articles.version,
   // As stored: the summary's image JSON is made once per distinct image (`joinSummary`), not parsed per row.
   heroImage: jsonText(articles.heroImage),
   summaryTemplate: summaryTemplates.template,
 }
-export type JoinRow = Pick<ArticleRow, 'id' | 'slug' | 'publishedAt' | 'createdAt' | 'version'> & {
+export type JoinRow = Pick<ArticleRow, 'id' | 'slug' | 'publishedAt' | 'version'> & {
   /** The stored image's JSON. */
   heroImage: string | null
   summaryTemplate: string | null
@@ -736,7 +735,11 @@ export async function listArticlesJson(
   )
 }
 
-async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'createdAt'>, Item>(
+async function listPage<
+  // Rows joined from templates are of published articles only: they have no use for the creation time.
+  Row extends Pick<ArticleRow, 'id' | 'publishedAt'> & Partial<Pick<ArticleRow, 'createdAt'>>,
+  Item,
+>(
   db: Db,
   query: ArticleListQuery,
   viewer: Viewer,
@@ -844,7 +847,7 @@ async function listPage<Row extends Pick<ArticleRow, 'id' | 'publishedAt' | 'cre
     rows,
     limit,
     total,
-    (last) => ({ key: last.publishedAt ?? last.createdAt, id: last.id }),
+    (last) => ({ key: last.publishedAt ?? last.createdAt ?? 0, id: last.id }),
     (r) => r,
   )
   return { ...page, data: await present(page.data) }

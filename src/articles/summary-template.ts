@@ -131,6 +131,20 @@ export function summaryTemplate(row: TemplateRow, links: StoredSummaryLinks): st
 
 const stampOf = (row: { id: string; version: number }) => `${row.id}.${row.version}`
 
+/** Whether `stored.slice(from, to)` is the row's stamp, without making the stamp (this runs for every summary). */
+const madeFrom = (stored: string, from: number, to: number, row: { id: string; version: number }) => {
+  const dot = from + row.id.length
+  return (
+    stored.startsWith(row.id, from) &&
+    stored.charCodeAt(dot) === 46 && // '.'
+    stored.slice(dot + 1, to) === versions(row.version)
+  )
+}
+
+/** Versions as text, the first thousand made once. */
+const VERSIONS = Array.from({ length: 1_000 }, (_, i) => String(i))
+const versions = (version: number) => VERSIONS[version] ?? String(version)
+
 /** What a summary is joined from: the row's template and image. */
 export interface JoinableRow {
   id: string
@@ -173,17 +187,15 @@ function heroJson(stored: string, settings: ImageSettings): string {
 export function joinSummary(row: JoinableRow, site: Site, keys: Set<string> | undefined): string | undefined {
   const stored = row.summaryTemplate
   if (stored === null || !stored.startsWith(VERSION_SEP)) return undefined
-  // Its six parts found from both ends: the three short ones lead, the JSON's last two pieces are short too, and
-  // scanning the whole template for separators cost more than the rest of the join. (JSON escapes U+0001, so
-  // none can be inside the JSON.)
+  // Its six parts found in order: JSON escapes U+0001, so none can be inside the JSON, and a forward search for
+  // one character is V8's fastest (a backward one, from the end, cost five times as much).
   const stamp = VERSION_SEP.length
   const keysAt = stored.indexOf(SEP, stamp) + 1
   const jsonAt = stored.indexOf(SEP, keysAt) + 1
-  const canonicalAt = stored.lastIndexOf(SEP) + 1
-  const heroAt = stored.lastIndexOf(SEP, canonicalAt - 2) + 1
-  if (keysAt === 0 || jsonAt === 0 || heroAt <= jsonAt) return undefined
-  const expected = stampOf(row)
-  if (keysAt - 1 - stamp !== expected.length || !stored.startsWith(expected, stamp)) return undefined
+  const heroAt = stored.indexOf(SEP, jsonAt) + 1
+  const canonicalAt = stored.indexOf(SEP, heroAt) + 1
+  if (keysAt === 0 || jsonAt === 0 || heroAt === 0 || canonicalAt === 0) return undefined
+  if (!madeFrom(stored, stamp, keysAt - 1, row)) return undefined
   if (keys) {
     keys.add(`article:${row.id}`)
     // Its authors' and topics' keys as stored, in one entry (the same for many articles): split when sent.

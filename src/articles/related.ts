@@ -12,6 +12,7 @@ import { Type } from 'typebox'
 import {
   type Db,
   inList,
+  joinedText,
   limitOf,
   listParam,
   preparedOnce,
@@ -118,7 +119,7 @@ const statementsOf = preparedOnce((db: Db) => {
       'related_winners',
     ),
     /** Nearest neighbours, by how many topics and tags the article has (a handful of shapes). */
-    nearest: new Map<string, Statement<[list: number | string, id: string, publishedAt: number | string]>>(),
+    nearest: new Map<string, Statement<[list: number | string, members: string | null]>>(),
   }
 })
 
@@ -287,22 +288,24 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     const before = sql.placeholder('before')
     const after = sql.placeholder('after')
     const upToPlaceholder = sql.placeholder('upTo')
-    // Each row says which list it came from, as a number (cheaper than a name on each of hundreds of rows): twice
-    // the list's place in `keys` (topics, then tags), plus one for the later side. Made here, never values.
+    // One row per list: its number, then its members as `id published_at` pairs in one text (`joinedText`). A
+    // list's number is twice its place in `keys` (topics, then tags), plus one for the later side. Made here,
+    // never values.
+    const members = joinedText(db, sql`id || ' ' || published_at`)
     const side = (
       table: 'article_topics' | 'article_tags',
       column: 'topic_id' | 'tag',
       key: string,
       n: number,
     ) => [
-      sql`select ${sql.raw(String(2 * n))} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
-      sql`select ${sql.raw(String(2 * n + 1))} as list, id, published_at from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
+      sql`select ${sql.raw(String(2 * n))} as list, ${members} as members from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at <= ${before} order by published_at desc${limitOf(NEIGHBOURS)}) as nearest`,
+      sql`select ${sql.raw(String(2 * n + 1))} as list, ${members} as members from (select article_id as id, published_at from ${sql.identifier(table)} where ${sql.identifier(column)} = ${sql.placeholder(key)} and published_at > ${after} and published_at <= ${upToPlaceholder} order by published_at asc${limitOf(NEIGHBOURS)}) as nearest`,
     ]
     const parts = [
       ...topicIds.flatMap((_, i) => side('article_topics', 'topic_id', `topic${i}`, i)),
       ...tags.flatMap((_, i) => side('article_tags', 'tag', `tag${i}`, topicIds.length + i)),
     ]
-    prepared = rawStatement<[list: number | string, id: string, publishedAt: number | string]>(
+    prepared = rawStatement<[list: number | string, members: string | null]>(
       db,
       sql.join(parts, sql` union all `),
       `related_nearest_${shape}`,
@@ -318,12 +321,15 @@ async function nearestMembers(db: Db, topicIds: string[], tags: string[], anchor
     params[`tag${i}`] = tag
   })
   const rows = await prepared.all(params)
+  const members: { id: string; publishedAt: number; list: number }[] = []
+  for (const [list, joined] of rows) {
+    if (joined === null) continue
+    const parts = joined.split(' ')
+    for (let i = 0; i + 1 < parts.length; i += 2)
+      members.push({ id: parts[i] as string, publishedAt: Number(parts[i + 1]), list: Number(list) })
+  }
   return {
-    rows: rows.map(([list, id, publishedAt]) => ({
-      id,
-      publishedAt: Number(publishedAt),
-      list: Number(list),
-    })),
+    rows: members,
     before: params.before as number,
     keys: [...topicIds.map((_, i) => `topic${i}`), ...tags.map((_, i) => `tag${i}`)],
   }

@@ -132,6 +132,47 @@ t.test('an article page joins its summary part from the template too', async (t)
   }
 })
 
+t.test('a collection joins its items from their templates', async (t) => {
+  const { ctx, admin, second, rich, plain } = await setup(t, { SITE_URL: 'https://oc-media.example/news' })
+  const draft = await article(ctx, admin, { headline: 'Not yet', authors: [second.slug] })
+  // A title with what looks like the list's own property: the items go into the property, not the title.
+  const put = await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/collections/desk-picks',
+    headers: admin,
+    payload: { title: 'Picks "data":[] \\ caf\u00e9', items: [plain.id, draft.id, rich.id] },
+  })
+  t.equal(put.statusCode, 200, put.body)
+  const url = '/v1/collections/desk-picks'
+  const joined = await ctx.queriesOf(url)
+  await dropTemplates(ctx)
+  const rendered = await ctx.queriesOf(url)
+  t.equal(joined.response.statusCode, 200)
+  t.same(
+    joined.response.json().data.map((s: { id: string }) => s.id),
+    [plain.id, rich.id],
+    'the visible items, in the editors’ order',
+  )
+  t.equal(joined.response.json().title, 'Picks "data":[] \\ caf\u00e9')
+  t.ok(
+    joined.queries.some((q) => /summary_template/.test(q)) &&
+      !joined.queries.some((q) => /"standfirst"/.test(q)),
+    'reads the templates, not the columns they were made from',
+  )
+  t.ok(
+    rendered.queries.some((q) => /"standfirst"/.test(q)),
+    'without templates, the columns',
+  )
+  t.equal(joined.response.body, rendered.response.body, 'the same bytes')
+  t.equal(joined.response.headers.etag, rendered.response.headers.etag)
+  t.same(
+    keySet(joined.response.headers['surrogate-key']),
+    keySet(rendered.response.headers['surrogate-key']),
+    'and the same keys, the draft’s among them',
+  )
+  t.ok(keySet(joined.response.headers['surrogate-key']).includes(`article:${draft.id}`))
+})
+
 t.test('a related list joins its articles from their templates', async (t) => {
   const { ctx, admin, rich } = await setup(t, { SITE_URL: 'https://oc-media.example/news' })
   // One more in the rich article's topic, and the rich one curated on the demo's main article.

@@ -9,6 +9,7 @@ import { notFound } from '../http/errors.js'
 import { project, requestedFields, serialiseProjected } from '../http/fields.js'
 import { setNextLink } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import { sendJson, withData } from '../http/serializer.js'
 import { parseInstant } from '../http/validation.js'
 import { NINJS_MEDIA_TYPE } from '../partners/syndication.js'
 import { type FactTablesOf, getTopic, noFactTables, topicKeys, topicStatsOf } from '../topics/store.js'
@@ -47,8 +48,6 @@ import { createArticle, deleteArticle, publishArticle, unpublishArticle, updateA
 
 const tags = ['articles']
 /** JSON made here already goes out as it is. */
-const raw = (payload: unknown) => payload as string
-const EMPTY_PAGE = '{"data":[],'
 const Moved = { description: 'The slug is an old one: `Location` has the current URL.', type: 'null' }
 const IfMatch = Type.Object({
   'if-match': Type.Optional(
@@ -180,13 +179,10 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
       if (shared && fields === undefined && !seen.editor) {
         // Every summary joined from the JSON stored when its article was written, into the page the schema writes.
         const page = await listArticlesJson(db, request.query, seen, totals)
-        const empty = String(reply.serialize({ data: [], page: page.page }))
-        if (empty.startsWith(EMPTY_PAGE)) {
+        const json = withData(String(reply.serialize({ data: [], page: page.page })), page.data)
+        if (json !== undefined) {
           setNextLink(request, reply, page.page.nextCursor)
-          return reply
-            .type('application/json; charset=utf-8')
-            .serializer(raw)
-            .send(`{"data":[${page.data.join(',')}],${empty.slice(EMPTY_PAGE.length)}` as never)
+          return sendJson(reply, json)
         }
       }
       const page = await listArticles(db, request.query, seen, totals)
@@ -233,11 +229,7 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
             : await publicArticleJson(db, request.params.article, viewer(request), (article) =>
                 String(reply.serialize(article)),
               )
-        if (json !== undefined)
-          return reply
-            .type('application/json; charset=utf-8')
-            .serializer(raw)
-            .send(json as never)
+        if (json !== undefined) return sendJson(reply, json)
       }
       const found = await lookupArticle(db, request.params.article, viewer(request))
       if (found.kind === 'moved') return movedTo(request, reply, `/v1/articles/${found.slug}`)
@@ -284,12 +276,8 @@ export const articleRoutes: FastifyPluginAsyncTypebox<FeatureOptions & ArticleEm
         // Each item's article joined from its summary template, into the page the schema writes.
         const items = await relatedJson(db, found.row, seen, limit, options)
         const page = { limit, nextCursor: null, total: items.length }
-        const empty = String(reply.serialize({ data: [], page }))
-        if (empty.startsWith(EMPTY_PAGE))
-          return reply
-            .type('application/json; charset=utf-8')
-            .serializer(raw)
-            .send(`{"data":[${items.join(',')}],${empty.slice(EMPTY_PAGE.length)}` as never)
+        const json = withData(String(reply.serialize({ data: [], page })), items)
+        if (json !== undefined) return sendJson(reply, json)
       }
       const data = await relatedTo(db, found.row, seen, limit, options)
       return { data, page: { limit, nextCursor: null, total: data.length } }

@@ -359,7 +359,7 @@ function recordKeys(viewer: Viewer, linksOf: Map<string, StoredSummaryLinks>) {
  * current one (written before templates were kept) are read in full and summarised. An article deleted between
  * the two reads is left out.
  */
-async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<string[]> {
+export async function summariesJson(db: Db, rows: JoinRow[], viewer: Viewer): Promise<string[]> {
   if (rows.length === 0) return []
   const json = rows.map((row) => (viewer.editor ? undefined : joinSummary(row, viewer.site, viewer.keys)))
   const missing = rows.filter((_, i) => json[i] === undefined).map((row) => row.id)

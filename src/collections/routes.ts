@@ -3,8 +3,9 @@ import { isEditor, requireScope } from '../http/auth.js'
 import type { CacheTags } from '../http/cache.js'
 import { cachePublic, type FeatureOptions } from '../http/context.js'
 import { notFound } from '../http/errors.js'
-import { setNextLink } from '../http/pagination.js'
+import { setNextLink, wholePage } from '../http/pagination.js'
 import { NoContent, Page, problems, ref } from '../http/schemas.js'
+import { sendJson, withData } from '../http/serializer.js'
 import {
   Collection,
   CollectionListQuery,
@@ -12,7 +13,13 @@ import {
   CollectionPut,
   CollectionSummary,
 } from './schemas.js'
-import { deleteCollection, getCollection, listCollections, putCollection } from './store.js'
+import {
+  deleteCollection,
+  getCollection,
+  listCollections,
+  publicCollectionJson,
+  putCollection,
+} from './store.js'
 
 const tags = ['collections']
 
@@ -61,6 +68,19 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
     },
     async (request, reply) => {
       const keys = cachePublic(request, reply)
+      if (keys !== undefined && !isEditor(request)) {
+        // The summaries joined from their templates, into the collection the schema writes (`data` before `page`).
+        const found = await publicCollectionJson(db, request.params.slug, {
+          editor: false,
+          now: clock(),
+          site: config.site,
+          keys,
+        })
+        if (!found) throw notFound(`No collection has the slug "${request.params.slug}".`)
+        const page = wholePage(found.items).page
+        const json = withData(String(reply.serialize({ ...found.collection, data: [], page })), found.items)
+        if (json !== undefined) return sendJson(reply, json)
+      }
       return load(request.params.slug, isEditor(request), keys)
     },
   )

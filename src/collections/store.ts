@@ -1,5 +1,13 @@
 import { asc, count, eq, gt, sql } from 'drizzle-orm'
-import { summarise, summaryColumns, type Viewer, visibleTo } from '../articles/store.js'
+import {
+  joinColumns,
+  summariesJson,
+  summarise,
+  summaryColumns,
+  type Viewer,
+  visibleTo,
+  withSummaryTemplate,
+} from '../articles/store.js'
 import {
   type Db,
   preparedOnce,
@@ -10,7 +18,7 @@ import {
 } from '../db/client.js'
 import { uuidv7 } from '../db/ids.js'
 import { resolveRefs } from '../db/refs.js'
-import { articles, collectionItems, collections } from '../db/schema.js'
+import { articles, collectionItems, collections, summaryTemplates } from '../db/schema.js'
 import { badRequest, type FieldError } from '../http/errors.js'
 import { decodeCursor, pageOf, wholePage } from '../http/pagination.js'
 import type { Collection, CollectionListQuery, CollectionPut } from './schemas.js'
@@ -36,6 +44,18 @@ const statementsOf = preparedOnce((db: Db) => ({
       .orderBy(asc(collectionItems.position)),
     'collection_items_in_order',
   ),
+  // For public readers: what joins each summary from its template (summary-template.ts).
+  joinable: statement(
+    db,
+    db
+      .select({ ...joinColumns, status: articles.status })
+      .from(collectionItems)
+      .innerJoin(articles, eq(articles.id, collectionItems.articleId))
+      .leftJoin(summaryTemplates, withSummaryTemplate)
+      .where(eq(collectionItems.collectionId, sql.placeholder('id')))
+      .orderBy(asc(collectionItems.position)),
+    'collection_items_joinable',
+  ),
 }))
 
 export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
@@ -57,6 +77,25 @@ export async function getCollection(db: Db, slug: string, viewer: Viewer): Promi
       ),
     ),
   }
+}
+
+/**
+ * A collection for a public reader: its own fields and its visible items' summaries as JSON, each joined from the
+ * template stored when its article was written, for the route to write as they are.
+ */
+export async function publicCollectionJson(
+  db: Db,
+  slug: string,
+  viewer: Viewer,
+): Promise<{ collection: ReturnType<typeof present>; items: string[] } | undefined> {
+  const statements = statementsOf(readTarget(db))
+  const [collection] = await statements.bySlug.all({ slug })
+  if (!collection) return undefined
+  const all = await statements.joinable.all({ id: collection.id })
+  viewer.keys?.add(`collection:${collection.slug}`)
+  for (const article of all) viewer.keys?.add(`article:${article.id}`)
+  const rows = all.filter((article) => visibleTo(article, viewer))
+  return { collection: present(collection), items: await summariesJson(db, rows, viewer) }
 }
 
 const present = (row: { slug: string; title: string; updatedAt: number }) => ({

@@ -9,6 +9,7 @@
  * The OpenAPI document and request validation keep the schemas as they are.
  */
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import type { FastifyReply } from 'fastify'
 
 type Schema = Record<string, unknown>
 
@@ -80,4 +81,27 @@ export const buildSerializer: Factory = (externalSchemas, options) => {
   ) as typeof externalSchemas
   const build = SerializerSelector()(shared, options)
   return (route) => build({ ...route, schema: forSerialization(route.schema) as typeof route.schema })
+}
+
+/**
+ * Sends JSON a route has already written, as its schema's serialiser would have (parts stored at write time,
+ * joined): no second serialisation.
+ */
+export const sendJson = (reply: FastifyReply, json: string) =>
+  reply
+    .type('application/json; charset=utf-8')
+    .serializer((payload) => payload as string)
+    .send(json as never)
+
+const EMPTY_DATA = '"data":[]'
+
+/**
+ * A list response with its items, each already JSON: `empty` is the response as the route's serialiser writes it
+ * with `data: []`. (Inside a JSON string every quote is escaped, so `"data":[]` is the property itself.) Undefined
+ * if it has no such property.
+ */
+export function withData(empty: string, items: readonly string[]): string | undefined {
+  const at = empty.indexOf(EMPTY_DATA)
+  if (at < 0) return undefined
+  return `${empty.slice(0, at)}"data":[${items.join(',')}]${empty.slice(at + EMPTY_DATA.length)}`
 }

@@ -8,6 +8,7 @@ import { publicRead } from '../http/cache.js'
 import type { FeatureOptions } from '../http/context.js'
 import { notFound, tooManyRequests } from '../http/errors.js'
 import { PageInfo, problems, Ref, ref, StringEnum, Timestamp } from '../http/schemas.js'
+import { sendJson } from '../http/serializer.js'
 import type { Answer, Popularity } from './service.js'
 import { articleStats } from './store.js'
 import { TRENDING_FORMULA, WINDOWS, type Window } from './totals.js'
@@ -77,7 +78,6 @@ const Stats = Type.Object(
 )
 
 /** JSON that is already serialised (cached) goes out as it is. */
-const raw = (payload: unknown) => payload as string
 
 export const popularityRoutes: FastifyPluginAsyncTypebox<
   FeatureOptions & { popularity: Popularity }
@@ -94,10 +94,7 @@ export const popularityRoutes: FastifyPluginAsyncTypebox<
     const tags = publicRead(request, reply, { cacheControl: lifetime, expiresAt: answer.expiresAt })
     tags?.add('popular')
     for (const key of answer.keys) tags?.add(key)
-    return reply
-      .type('application/json; charset=utf-8')
-      .serializer(raw)
-      .send(answer.body as never)
+    return sendJson(reply, answer.body)
   }
 
   // navigator.sendBeacon sends strings as text/plain; its content is ignored.

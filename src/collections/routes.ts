@@ -69,7 +69,7 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<FeatureOptions> = async
     async (request, reply) => {
       const keys = cachePublic(request, reply)
       if (keys !== undefined && !isEditor(request)) {
-        // The summaries joined from their templates, into the collection the schema writes (`data` before `page`).
+        // The summaries joined from their templates, into the collection as its schema writes it.
         const found = await publicCollectionJson(db, request.params.slug, {
           editor: false,
           now: clock(),

@@ -1,5 +1,6 @@
 import { asc, count, eq, gt, sql } from 'drizzle-orm'
 import {
+  type ArticleRow,
   joinColumns,
   summariesJson,
   summarise,
@@ -13,6 +14,7 @@ import {
   preparedOnce,
   preparedShapes,
   readTarget,
+  type Statement,
   statement,
   writeTransaction,
 } from '../db/client.js'
@@ -37,7 +39,7 @@ const statementsOf = preparedOnce((db: Db) => ({
   items: statement(
     db,
     db
-      .select({ article: summaryColumns })
+      .select(summaryColumns)
       .from(collectionItems)
       .innerJoin(articles, eq(articles.id, collectionItems.articleId))
       .where(eq(collectionItems.collectionId, sql.placeholder('id')))
@@ -58,44 +60,41 @@ const statementsOf = preparedOnce((db: Db) => ({
   ),
 }))
 
-export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
+/**
+ * A collection and the items the viewer may see, in the editors' order, read with `items` (whole summary rows, or
+ * what joins each summary from its template). Items the public cannot see yet still name their keys: publishing
+ * one changes this collection.
+ */
+async function readCollection<Row extends Pick<ArticleRow, 'id' | 'status' | 'publishedAt'>>(
+  db: Db,
+  slug: string,
+  viewer: Viewer,
+  items: (statements: ReturnType<typeof statementsOf>) => Statement<Row>,
+) {
   const statements = statementsOf(readTarget(db))
   const [collection] = await statements.bySlug.all({ slug })
   if (!collection) return undefined
-  const all = await statements.items.all({ id: collection.id })
-  // Items the public cannot see yet still name their keys: publishing one changes this collection.
+  const all = await items(statements).all({ id: collection.id })
   viewer.keys?.add(`collection:${collection.slug}`)
-  for (const { article } of all) viewer.keys?.add(`article:${article.id}`)
-  const rows = all.filter(({ article }) => visibleTo(article, viewer))
-  return {
-    ...present(collection),
-    ...wholePage(
-      await summarise(
-        db,
-        rows.map((r) => r.article),
-        viewer,
-      ),
-    ),
-  }
+  for (const article of all) viewer.keys?.add(`article:${article.id}`)
+  return { collection: present(collection), rows: all.filter((article) => visibleTo(article, viewer)) }
 }
 
-/**
- * A collection for a public reader: its own fields and its visible items' summaries as JSON, each joined from the
- * template stored when its article was written, for the route to write as they are.
- */
+export async function getCollection(db: Db, slug: string, viewer: Viewer): Promise<Collection | undefined> {
+  const found = await readCollection(db, slug, viewer, (statements) => statements.items)
+  if (!found) return undefined
+  return { ...found.collection, ...wholePage(await summarise(db, found.rows, viewer)) }
+}
+
+/** A collection for a public reader, its items' summaries as JSON for the route to write as they are. */
 export async function publicCollectionJson(
   db: Db,
   slug: string,
   viewer: Viewer,
 ): Promise<{ collection: ReturnType<typeof present>; items: string[] } | undefined> {
-  const statements = statementsOf(readTarget(db))
-  const [collection] = await statements.bySlug.all({ slug })
-  if (!collection) return undefined
-  const all = await statements.joinable.all({ id: collection.id })
-  viewer.keys?.add(`collection:${collection.slug}`)
-  for (const article of all) viewer.keys?.add(`article:${article.id}`)
-  const rows = all.filter((article) => visibleTo(article, viewer))
-  return { collection: present(collection), items: await summariesJson(db, rows, viewer) }
+  const found = await readCollection(db, slug, viewer, (statements) => statements.joinable)
+  if (!found) return undefined
+  return { collection: found.collection, items: await summariesJson(db, found.rows, viewer) }
 }
 
 const present = (row: { slug: string; title: string; updatedAt: number }) => ({

@@ -90,8 +90,10 @@ export const buildSerializer: Factory = (externalSchemas, options) => {
 export const sendJson = (reply: FastifyReply, json: string) =>
   reply
     .type('application/json; charset=utf-8')
-    .serializer((payload) => payload as string)
+    .serializer(asWritten)
     .send(json as never)
+
+const asWritten = (payload: unknown) => payload as string
 
 const EMPTY_DATA = '"data":[]'
 

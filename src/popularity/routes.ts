@@ -77,8 +77,6 @@ const Stats = Type.Object(
   { additionalProperties: false, title: 'ArticleStats' },
 )
 
-/** JSON that is already serialised (cached) goes out as it is. */
-
 export const popularityRoutes: FastifyPluginAsyncTypebox<
   FeatureOptions & { popularity: Popularity }
 > = async (app, { db, config, clock, events, popularity }) => {
